@@ -1,0 +1,1 @@
+"""The routing engine: rules, classification, agent selection, decision traces, simulation."""

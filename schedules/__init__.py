@@ -1,0 +1,1 @@
+"""Working time: calendars, Polish holidays and trading Sundays, working-time arithmetic."""
