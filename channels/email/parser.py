@@ -1,8 +1,9 @@
 """Parsing raw inbound mail into an InboundContact."""
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
-import quopri
 import re
 from datetime import datetime, timezone
 from email import message_from_bytes
@@ -121,7 +122,63 @@ def _message_ids(value: str) -> list[str]:
     return found
 
 
-_BINARY_TRANSFER_ENCODINGS = ("base64", "x-uuencode", "uuencode", "x-uue", "uue")
+_UUENCODE = ("x-uuencode", "uuencode", "x-uue", "uue")
+
+
+def _transfer_encoding(part: Message) -> str:
+    return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+
+
+def _transfer_decoded(part: Message) -> bytes:
+    """A leaf entity's content with its transfer encoding undone, leniently."""
+    payload = part.get_payload()
+    if isinstance(payload, list):  # a multipart type used on a part that has no parts
+        return b"".join(inner.as_bytes() for inner in payload if isinstance(inner, Message))
+    data = str(payload).encode("utf-8", "surrogateescape")
+    encoding = _transfer_encoding(part)
+    if encoding == "base64":
+        return _lenient_base64(data)
+    if encoding == "quoted-printable":
+        return binascii.a2b_qp(data)  # unlike quopri it keeps CRLF line ends, which binary parts need
+    if encoding in _UUENCODE:
+        return _lenient_uudecode(data)
+    return _local_line_ends(data, encoding)
+
+
+def _local_line_ends(data: bytes, encoding: str) -> bytes:
+    """Content sent as 7-bit lines gets LF line ends; 8bit and binary content is kept exactly.
+
+    The CRLF of 7-bit text is the transport's; 8bit and binary declare the bytes to be the content.
+    """
+    return data if encoding in ("8bit", "binary") else data.replace(b"\r\n", b"\n")
+
+
+def _lenient_base64(data: bytes) -> bytes:
+    try:
+        return base64.b64decode(data)
+    except binascii.Error:  # a truncated last group or stray padding: keep what decodes
+        letters = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+        letters = letters[: len(letters) - (len(letters) % 4 == 1)]
+        return base64.b64decode(letters + b"=" * (-len(letters) % 4))
+
+
+def _lenient_uudecode(data: bytes) -> bytes:
+    """uuencoded content, with or without the begin and end lines."""
+    decoded = []
+    for line in data.splitlines():
+        if line.startswith(b"begin ") or not line.strip():
+            continue
+        if line.strip() == b"end":
+            break
+        try:
+            decoded.append(binascii.a2b_uu(line))
+        except binascii.Error:  # lines some encoders pad too long
+            length = (((line[0] - 32) & 63) * 4 + 5) // 3
+            try:
+                decoded.append(binascii.a2b_uu(line[:length]))
+            except binascii.Error:
+                continue
+    return b"".join(decoded)
 
 
 def _bare_type(message: Message) -> str:
@@ -273,28 +330,21 @@ class _Reader:
         self.attach(part, self.payload(part))
 
     def payload(self, part: Message) -> bytes:
-        data = part.get_payload(decode=True)
-        if data is None:  # a multipart type without parts
-            payload = part.get_payload()
-            data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
-        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() not in _BINARY_TRANSFER_ENCODINGS:
-            data = data.replace(b"\r\n", b"\n")  # line ends of text sent as text belong to the transport
+        data = _transfer_decoded(part)
         self.check_size(part, data)
         return data
 
     def embedded_bytes(self, part: Message, raw: bytes | None) -> bytes:
         """An attached message or report as sent, not as the parser would rewrite it."""
-        encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-        if raw is None or encoding in _BINARY_TRANSFER_ENCODINGS:
-            payload = part.get_payload()
-            if not isinstance(payload, list):
-                return self.payload(part)
+        payload = part.get_payload()
+        if isinstance(payload, list) and (raw is None or _transfer_encoding(part) in ("base64", *_UUENCODE)):
             data = b"".join(inner.as_bytes() for inner in payload if isinstance(inner, Message))
+        elif raw is None:
+            data = _transfer_decoded(part)
+        elif _transfer_encoding(part) == "quoted-printable":
+            data = binascii.a2b_qp(_split_headers(raw))
         else:
-            data = _split_headers(raw)
-            if encoding == "quoted-printable":
-                data = quopri.decodestring(data)
-        data = data.replace(b"\r\n", b"\n")
+            data = _local_line_ends(_split_headers(raw), _transfer_encoding(part))
         self.check_size(part, data)
         return data
 
