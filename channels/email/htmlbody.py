@@ -81,7 +81,7 @@ class _TextCollector(HTMLParser):
             self.hidden = max(0, self.hidden - 1)
         elif tag == "pre":
             self.pre = max(0, self.pre - 1)
-        if tag in _BLOCKS and tag != "br":
+        if tag in _BLOCKS and tag not in ("br", "li"):
             self.pieces.append("\n")
 
     def handle_data(self, data):

@@ -134,7 +134,8 @@ def _transfer_decoded(part: Message) -> bytes:
     payload = part.get_payload()
     if isinstance(payload, list):  # a multipart type used on a part that has no parts
         return b"".join(inner.as_bytes() for inner in payload if isinstance(inner, Message))
-    data = str(payload).encode("utf-8", "surrogateescape")
+    # get_payload() would decode 8-bit text with the declared charset; we need the bytes as sent.
+    data = str(part._payload).encode("utf-8", "surrogateescape")  # noqa: SLF001
     encoding = _transfer_encoding(part)
     if encoding == "base64":
         return _lenient_base64(data)
