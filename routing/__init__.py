@@ -8,10 +8,14 @@ from routing.assignment import (
 from routing.decision import Decision, decide
 from routing.facts import AgentState, Roster, TicketFacts
 from routing.rules import RuleSet, RuleSetError, validate_rules
+from routing.simulation import (
+    FirstResponseTarget, HistoricTicket, SimulationReport, gini, simulate,
+)
 from routing.text import fold, normalise_line
 
 __all__ = [
     "AgentState", "Assignment", "Candidate", "Decision", "OpenAssignment", "Requeue", "Roster",
-    "RuleSet", "RuleSetError", "TicketFacts", "assign", "decide", "distribute", "fold",
-    "normalise_line", "stale_assignments", "validate_rules",
+    "FirstResponseTarget", "HistoricTicket", "RuleSet", "RuleSetError", "SimulationReport",
+    "TicketFacts", "assign", "decide", "distribute", "fold", "gini", "normalise_line",
+    "simulate", "stale_assignments", "validate_rules",
 ]

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
+from schedules import CalendarError
 from routing.facts import AgentId, AgentState, Roster, TicketFacts
 
 DEFAULT_SHIFT_MARGIN = timedelta(minutes=15)
@@ -190,7 +191,7 @@ def _candidate(agent: AgentState, ticket: TicketFacts, category: str | None, ros
         key = id(agent.shift)
         if key not in shifts:
             is_open = agent.shift.is_open(now)
-            shifts[key] = (is_open, agent.shift.next_close(now) if is_open else None)
+            shifts[key] = (is_open, _shift_end(agent.shift, now) if is_open else None)
         is_open, shift_ends_at = shifts[key]
         if not is_open:
             reasons.append("shift")
@@ -206,6 +207,14 @@ def _candidate(agent: AgentState, ticket: TicketFacts, category: str | None, ros
         reasons.append("capacity")
     return Candidate(agent.id, reasons, load, capacity, agent.presence, shift_ends_at,
                      roster.last_assigned_at[agent.id])
+
+
+def _shift_end(shift, now: datetime) -> datetime | None:
+    """The end of the shift under way; None for one with no end in sight (always on)."""
+    try:
+        return shift.next_close(now)
+    except CalendarError:
+        return None
 
 
 def _rank(candidate: Candidate) -> tuple:

@@ -7,6 +7,10 @@ pick on the web form (it beats our guess), then priority rules from high to urge
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from routing.simulation import FirstResponseTarget
+
 CATEGORIES = {
     "application-status": "Status wniosku",
     "loan-terms": "Warunki pożyczki",
@@ -130,3 +134,11 @@ def default_rules() -> dict:
     ]
     return {"mode": "all", "default_team": CUSTOMER_SERVICE, "default_priority": "normal",
             "rules": rules}
+
+
+def default_first_response_targets():
+    """The shipped SLA policies' first-response promises, for ``simulate``."""
+    return {
+        "email-first-response": FirstResponseTarget("working-days", timedelta(hours=24)),
+        "phone-callback": FirstResponseTarget("contact-centre", timedelta(hours=2)),
+    }
