@@ -43,17 +43,17 @@ def normalise_line(line: str) -> str:
 
 def phone_e164(text: str) -> str | None:
     """``text`` as an E.164 phone number, or None when it is not one."""
-    if not text or not re.fullmatch(r"[+\d][\d\s().\-/]*", text.strip()):
+    text = text.strip()
+    if not re.fullmatch(r"\(?\+?[\d\s().\-/]+", text):
         return None
     digits = re.sub(r"\D", "", text)
-    if text.strip().startswith("+"):
-        pass
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif len(digits) == 9:
-        digits = "48" + digits
-    elif not (len(digits) == 11 and digits.startswith("48")):
-        return None
+    if not text.lstrip("(").startswith("+"):
+        if digits.startswith("00"):
+            digits = digits[2:]
+        elif len(digits) == 9:
+            digits = "48" + digits
+        elif not (len(digits) == 11 and digits.startswith("48")):
+            return None
     if not 8 <= len(digits) <= 15:
         return None
     return "+" + digits
