@@ -2,7 +2,8 @@
 
 Mode "all": later rules override earlier ones, so the order is deliberate —
 SLA policy by channel, phone lines, free-text recognition from the broadest category to
-the most specific (a complaint about a repayment is a complaint), the customer's own
+the most specific (early repayment is a loan term, a complaint about a repayment is a
+complaint, a login problem is technical whatever it is about), the customer's own
 pick on the web form (it beats our guess), then priority rules from high to urgent.
 """
 from __future__ import annotations
@@ -35,16 +36,16 @@ _PHRASES = {
         "złożył* wniosek", "rozpatrz*", "decyzj*", "kiedy dostanę pieniądze",
         "kiedy otrzymam pieniądze", "wypłat* środków", "przyznan* pożyczk*",
     ],
-    "loan-terms": [
-        "odsetk*", "oprocentowan*", "prowizj*", "rrso", "prolongat*", "refinans*",
-        "restrukturyzacj*", "warunki pożyczki", "warunk* umowy", "koszt* pożyczki",
-        "całkowit* koszt*", "opłat* za", "przedłużeni* terminu", "wcześniejsz* spłat*",
-    ],
     "payment-problems": [
         "rata", "raty", "ratę", "racie", "ratą", "rat", "ratami", "ratach", "spłat*", "spłac*",
         "zaległ*", "harmonogram spłaty", "plan spłaty", "windykacj*", "wezwani* do zapłaty",
         "monit", "monitu", "monity", "nie zapłac*", "nie mam z czego", "nadpłat*", "wpłat*",
         "rozłożyć na raty",
+    ],
+    "loan-terms": [
+        "odsetk*", "oprocentowan*", "prowizj*", "rrso", "prolongat*", "refinans*",
+        "restrukturyzacj*", "warunki pożyczki", "warunk* umowy", "koszt* pożyczki",
+        "całkowit* koszt*", "opłat* za", "przedłużeni* terminu", "wcześniejsz* spłat*",
     ],
     "personal-data": [
         "zmian* adresu", "zmienić adres", "nowy adres", "numer konta", "numeru konta",
