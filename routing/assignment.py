@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from schedules import CalendarError
@@ -44,8 +43,9 @@ class Candidate:
         return not self.reasons
 
     @property
-    def load_ratio(self) -> Fraction | None:
-        return Fraction(self.load, self.capacity) if self.capacity > 0 else None
+    def load_ratio(self) -> float | None:
+        # Division is correctly rounded, so equal shares (1/3, 2/6) give equal floats.
+        return self.load / self.capacity if self.capacity > 0 else None
 
     def to_dict(self) -> dict:
         data = {
@@ -59,7 +59,7 @@ class Candidate:
             "last_assigned_at": _iso(self.last_assigned_at),
         }
         if self.eligible:
-            data["score"] = float(self.load_ratio)
+            data["score"] = self.load_ratio
         return data
 
 
@@ -77,7 +77,7 @@ class Assignment:
     assignee_id: AgentId | None
     status: str
     candidates: list[Candidate] = field(default_factory=list)
-    not_in_team: list[AgentId] = field(default_factory=list)
+    not_in_team: list[AgentId] = field(default_factory=list)  # shared with the roster: read only
     tie_break: str | None = None
 
     def to_dict(self) -> dict:
@@ -101,8 +101,6 @@ def assign(ticket: TicketFacts, roster: Roster, now: datetime, *,
     if ticket.pinned_agent_id is not None:
         return Assignment(ticket.id, team, ticket.pinned_agent_id, "pinned")
     members = roster.by_team.get(team, []) if team else []
-    member_ids = {agent.id for agent in members}
-    not_in_team = [agent_id for agent_id in roster.agents if agent_id not in member_ids]
     shifts: dict[int, tuple[bool, datetime | None]] = {}
     candidates = [
         _candidate(agent, ticket, category, roster, now, shift_margin, shifts) for agent in members
@@ -110,12 +108,12 @@ def assign(ticket: TicketFacts, roster: Roster, now: datetime, *,
     eligible = [c for c in candidates if c.eligible]
     current = next((c for c in eligible if c.agent_id == ticket.assignee_id), None)
     if current is not None:
-        return Assignment(ticket.id, team, current.agent_id, "kept", candidates, not_in_team)
+        return Assignment(ticket.id, team, current.agent_id, "kept", candidates, roster.outside(team))
     if not eligible:
-        return Assignment(ticket.id, team, None, "queued", candidates, not_in_team)
+        return Assignment(ticket.id, team, None, "queued", candidates, roster.outside(team))
     ranked = sorted(eligible, key=_rank)
-    return Assignment(ticket.id, team, ranked[0].agent_id, "assigned", candidates, not_in_team,
-                      _tie_break(ranked))
+    return Assignment(ticket.id, team, ranked[0].agent_id, "assigned", candidates,
+                      roster.outside(team), _tie_break(ranked))
 
 
 def distribute(waiting: Iterable[TicketFacts], roster: Roster, now: datetime, *,

@@ -81,15 +81,25 @@ class Roster:
         for agent in self.agents.values():
             for team in agent.teams:
                 self.by_team.setdefault(team, []).append(agent)
+        self._outside: dict[str | None, list[AgentId]] = {}
 
     def copy(self) -> "Roster":
         """A roster with the same agents and an independent copy of loads."""
         twin = Roster.__new__(Roster)
         twin.agents = self.agents
         twin.by_team = self.by_team
+        twin._outside = self._outside
         twin.load = {agent_id: dict(load) for agent_id, load in self.load.items()}
         twin.last_assigned_at = dict(self.last_assigned_at)
         return twin
+
+    def outside(self, team: str | None) -> list[AgentId]:
+        """Ids of the agents not in ``team``, in roster order."""
+        ids = self._outside.get(team)
+        if ids is None:
+            inside = {agent.id for agent in self.by_team.get(team, [])}
+            ids = self._outside[team] = [a for a in self.agents if a not in inside]
+        return ids
 
     def record_assignment(self, agent_id: AgentId, channel: str, at: datetime) -> None:
         """Count one more open ticket of ``channel`` for the agent, assigned ``at``."""

@@ -144,12 +144,6 @@ class Rule:
     stop: bool = False
     _tests: tuple[Test, ...] = field(repr=False, compare=False, default=())
 
-    def matches(self, contact: Contact) -> bool:
-        for test in self._tests:
-            if not test(contact):
-                return False
-        return True
-
     @property
     def uses_contact_centre(self) -> bool:
         return any(c.field == "contact_centre_open" for c in self.conditions)
@@ -171,10 +165,10 @@ class RuleMatch:
 
     rule_id: str
     name: str
-    actions: dict
+    actions: Actions
 
     def to_dict(self) -> dict:
-        return {"rule_id": self.rule_id, "name": self.name, "actions": self.actions}
+        return {"rule_id": self.rule_id, "name": self.name, "actions": self.actions.to_dict()}
 
 
 @dataclass
@@ -230,17 +224,21 @@ class RuleSet:
         tags: list[str] = []
         matched: list[RuleMatch] = []
         for rule in self.rules:
-            if not rule.enabled or not rule.matches(contact):
+            if not rule.enabled:
                 continue
-            matched.append(RuleMatch(rule.id, rule.name, rule.actions.to_dict()))
-            actions = rule.actions
-            for key in ("category", "priority", "team", "sla_policy"):
-                value = getattr(actions, key)
-                if value is not None:
-                    chosen[key] = value
-            tags.extend(tag for tag in actions.tags if tag not in tags)
-            if self.mode == "first" or rule.stop:
-                break
+            for test in rule._tests:
+                if not test(contact):
+                    break
+            else:
+                matched.append(RuleMatch(rule.id, rule.name, rule.actions))
+                actions = rule.actions
+                for key in ("category", "priority", "team", "sla_policy"):
+                    value = getattr(actions, key)
+                    if value is not None:
+                        chosen[key] = value
+                tags.extend(tag for tag in actions.tags if tag not in tags)
+                if self.mode == "first" or rule.stop:
+                    break
         notes: list[str] = []
         if not matched:
             notes.append("no rule matched")

@@ -11,12 +11,13 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[\W_]+")
 _EXTRA_LETTERS = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
 def strip_diacritics(text: str) -> str:
     """Lower-case ``text`` and drop its diacritics; punctuation stays."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_LETTERS))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", decomposed)
 
 
 def fold(text: str) -> str:
