@@ -1,0 +1,16 @@
+"""The data model. Every model module is imported here so Alembic sees all tables."""
+from helpdesk.models.core import (  # noqa: F401
+    ApiToken,
+    Attachment,
+    AuditEntry,
+    Category,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Message,
+    RawContact,
+    Team,
+    Ticket,
+    TicketEvent,
+    User,
+)
