@@ -20,7 +20,14 @@ def main():
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @with_appcontext
 def serve(host: str, port: int):
-    """Serve the app with the development server (production: gunicorn, see the Procfile)."""
+    """Serve the app with the development server (production: gunicorn, see the Procfile).
+
+    Without Redis the periodic sweep runs in a background thread of this process.
+    """
+    from helpdesk.periodic import start_inline_thread
+
+    if not current_app.config.get("REDIS_URL"):
+        start_inline_thread(current_app._get_current_object())
     current_app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -56,8 +63,20 @@ def demo():
 def worker(burst: bool):
     """Run an RQ worker (with the scheduler for delayed jobs) inside the app context."""
     from helpdesk.jobs import run_worker
+    from helpdesk.periodic import start_sweep_chain
 
+    if not burst:
+        start_sweep_chain()
     run_worker(burst=burst)
+
+
+@main.command("sweep")
+@with_appcontext
+def sweep_once():
+    """Run the periodic sweep once (SLA warnings and breaches, requeues, mail fetch)."""
+    from helpdesk.periodic import sweep
+
+    sweep()
 
 
 @main.command("create-user")

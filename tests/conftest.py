@@ -9,6 +9,7 @@ import os
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 
 POSTGRES_SERVER = os.environ.get("KONTAKT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("KONTAKT_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -64,6 +65,18 @@ def backend(request):
     return request.param
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production.
+
+    The test body holds an app context for its database work; without this, requests
+    would share its ``g`` (the logged-in user, the locale) and its session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _session_app(backend, request, tmp_path_factory):
     from flask_migrate import upgrade
@@ -80,6 +93,7 @@ def _session_app(backend, request, tmp_path_factory):
         "ATTACHMENT_DIR": str(base / "attachments"),
         "SERVER_NAME": "localhost",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app

@@ -70,6 +70,7 @@ def test_disallowed_status_change_is_explained(client, make_staff):
     client.post(f"/agent/tickets/{ticket.id}", data={"status-csrf_token": csrf_token_from(page),
                                                     "status-status": "waiting"}, follow_redirects=True)
     # closed -> waiting is not allowed: the ticket stays closed
+    db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "closed"
 
 
