@@ -144,10 +144,6 @@ class Rule:
     stop: bool = False
     _tests: tuple[Test, ...] = field(repr=False, compare=False, default=())
 
-    @property
-    def uses_contact_centre(self) -> bool:
-        return any(c.field == "contact_centre_open" for c in self.conditions)
-
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -208,10 +204,6 @@ class RuleSet:
             data["default_sla_policy"] = self.default_sla_policy
         data["rules"] = [rule.to_dict() for rule in self.rules]
         return data
-
-    @property
-    def uses_contact_centre(self) -> bool:
-        return any(rule.uses_contact_centre for rule in self.rules)
 
     def classify(self, ticket: TicketFacts, contact_centre_open: Callable[[], bool]) -> Classification:
         """Run the rules over ``ticket``.
