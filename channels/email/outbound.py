@@ -1,0 +1,118 @@
+"""Outbound mail: ticket numbers in subjects, composing threaded replies, sending over SMTP."""
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+_TICKET_NUMBER = re.compile(r"\[(KT-\d{6,})\]", re.IGNORECASE)
+
+
+def find_ticket_number(subject: str | None) -> str | None:
+    """The ticket number in a subject such as "Re: [KT-123456] Umowa", upper-cased, or None."""
+    found = _TICKET_NUMBER.search(subject or "")
+    return found.group(1).upper() if found else None
+
+
+def subject_with_ticket_number(subject: str, ticket_number: str) -> str:
+    """The subject carrying "[KT-…]" exactly once, for the given ticket."""
+    if find_ticket_number(subject) == ticket_number.upper():
+        return subject
+    bare = _TICKET_NUMBER.sub("", subject).strip()
+    return f"[{ticket_number.upper()}] {bare}".strip()
+
+
+def _bracketed(message_id: str) -> str:
+    return f"<{message_id.strip().strip('<>')}>"
+
+
+def compose(
+    *,
+    from_address: str,
+    to: list[str] | str,
+    subject: str,
+    text: str,
+    ticket_number: str,
+    message_id_domain: str,
+    html: str | None = None,
+    from_name: str = "",
+    cc: list[str] | None = None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    auto_reply: bool = False,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """An outbound message on a ticket, threaded onto the mail it answers.
+
+    ``in_reply_to`` and ``references`` are message ids without angle brackets, as
+    InboundContact carries them; References becomes the earlier chain plus the parent.
+    ``auto_reply`` marks acknowledgements with ``Auto-Submitted: auto-replied`` so other
+    robots do not answer them.
+    """
+    message = EmailMessage()
+    message["From"] = f'"{from_name}" <{from_address}>' if from_name else from_address
+    message["To"] = ", ".join([to] if isinstance(to, str) else to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Subject"] = subject_with_ticket_number(subject, ticket_number)
+    message["Date"] = format_datetime(date or datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid(idstring=ticket_number.lower(), domain=message_id_domain)
+    chain = [mid for mid in (references or []) if mid]
+    if in_reply_to:
+        message["In-Reply-To"] = _bracketed(in_reply_to)
+        if in_reply_to not in chain:
+            chain.append(in_reply_to)
+    if chain:
+        message["References"] = " ".join(_bracketed(mid) for mid in chain)
+    if auto_reply:
+        message["Auto-Submitted"] = "auto-replied"
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+class SendFailed(RuntimeError):
+    """The SMTP server could not be reached or refused the message; retry later."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # "none", "starttls" or "tls"
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    ssl_context: ssl.SSLContext | None = None  # None: the system's trusted certificates
+
+
+def send(message: EmailMessage, settings: SmtpSettings) -> None:
+    """Hand a message to the SMTP server; raises SendFailed saying what went wrong."""
+    if settings.security not in ("none", "starttls", "tls"):
+        raise ValueError(f'SMTP security must be "none", "starttls" or "tls", not {settings.security!r}')
+    context = settings.ssl_context or ssl.create_default_context()
+    where = f"{settings.host}:{settings.port}"
+    try:
+        if settings.security == "tls":
+            client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with client:
+            if settings.security == "starttls":
+                client.starttls(context=context)
+            if settings.username:
+                client.login(settings.username, settings.password)
+            client.send_message(message)
+    except smtplib.SMTPAuthenticationError as error:
+        raise SendFailed(f"SMTP server {where} rejected the login for {settings.username!r}: {error.smtp_error!r}") from error
+    except smtplib.SMTPRecipientsRefused as error:
+        raise SendFailed(f"SMTP server {where} refused the recipients {sorted(error.recipients)}") from error
+    except smtplib.SMTPNotSupportedError as error:
+        raise SendFailed(f"SMTP server {where} does not support {settings.security}: {error}") from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise SendFailed(f"sending through SMTP server {where} failed: {type(error).__name__}: {error}") from error
