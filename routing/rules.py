@@ -72,7 +72,7 @@ class Contact:
 
     def __init__(self, ticket: TicketFacts, contact_centre_open: Callable[[], bool]):
         self.ticket = ticket
-        self.line = normalise_line(ticket.line)
+        self.line = normalise_line(ticket.line or "")
         self._contact_centre_open = contact_centre_open
         self._open: bool | None = None
         self._folded: dict[str, tuple[frozenset[str], str]] = {}
@@ -80,8 +80,8 @@ class Contact:
 
     def raw(self, name: str) -> str:
         if name == "text":
-            return f"{self.ticket.subject}\n{self.ticket.body}"
-        return getattr(self.ticket, name)
+            return f"{self.ticket.subject or ''}\n{self.ticket.body or ''}"
+        return getattr(self.ticket, name) or ""
 
     def folded(self, name: str) -> tuple[frozenset[str], str]:
         """The field's set of words and its folded text padded with spaces."""
@@ -144,10 +144,6 @@ class Rule:
     stop: bool = False
     _tests: tuple[Test, ...] = field(repr=False, compare=False, default=())
 
-    @property
-    def uses_contact_centre(self) -> bool:
-        return any(c.field == "contact_centre_open" for c in self.conditions)
-
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -208,10 +204,6 @@ class RuleSet:
             data["default_sla_policy"] = self.default_sla_policy
         data["rules"] = [rule.to_dict() for rule in self.rules]
         return data
-
-    @property
-    def uses_contact_centre(self) -> bool:
-        return any(rule.uses_contact_centre for rule in self.rules)
 
     def classify(self, ticket: TicketFacts, contact_centre_open: Callable[[], bool]) -> Classification:
         """Run the rules over ``ticket``.

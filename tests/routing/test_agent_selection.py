@@ -2,11 +2,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import TUESDAY_10, make_agent, make_ticket, shift, warsaw
 
 from routing import Roster, RuleSet, assign, decide
 from routing.defaults import default_rules
 from schedules import Calendar
+from tests.routing.factories import TUESDAY_10, make_agent, make_ticket, shift, warsaw
 
 MORNING = shift("morning", "06:00-14:00")
 LATE = shift("late", "14:00-22:00")

@@ -1,8 +1,8 @@
 import pytest
-from conftest import make_ticket, warsaw
 
 from routing import RuleSet, decide, validate_rules
 from routing.defaults import CATEGORIES, SLA_POLICIES, TEAMS, default_rules
+from tests.routing.factories import make_ticket, warsaw
 
 RULES = RuleSet.from_dict(default_rules())
 OPEN_HOURS = warsaw(2026, 3, 10, 11)      # Tuesday 11:00

@@ -1,8 +1,7 @@
 from datetime import timedelta
 
-from conftest import TUESDAY_10, make_agent, make_ticket, shift, warsaw
-
 from routing import OpenAssignment, Requeue, Roster, distribute, stale_assignments
+from tests.routing.factories import TUESDAY_10, make_agent, make_ticket, shift, warsaw
 
 MORNING = shift("morning", "06:00-14:00")
 EARLY = shift("early", "06:00-09:30")

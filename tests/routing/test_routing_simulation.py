@@ -2,11 +2,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import make_agent, make_ticket, shift, warsaw
 
 import schedules
 from routing import FirstResponseTarget, HistoricTicket, RuleSet, gini, simulate
 from routing.defaults import default_first_response_targets, default_rules
+from tests.routing.factories import make_agent, make_ticket, shift, warsaw
 
 CALENDARS = {name: schedules.builtin(name) for name in ("working-days", "contact-centre")}
 RULES = RuleSet.from_dict({"mode": "first", "default_team": "obsluga-klienta", "rules": [

@@ -1,10 +1,10 @@
 import json
 
 import pytest
-from conftest import make_ticket, warsaw
 
 import schedules
 from routing import RuleSet, RuleSetError, decide
+from tests.routing.factories import make_ticket, warsaw
 
 
 def rule(rule_id, conditions, actions, **extra):

@@ -1,7 +1,6 @@
+"""Ticket, agent and shift factories for the routing tests."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from routing import AgentState, TicketFacts
 from schedules import Calendar
@@ -35,13 +34,3 @@ def make_ticket(ticket_id=1, **overrides):
                   category="payment-problems", language="pl")
     values.update(overrides)
     return TicketFacts(id=ticket_id, **values)
-
-
-@pytest.fixture
-def agent():
-    return make_agent
-
-
-@pytest.fixture
-def ticket():
-    return make_ticket
