@@ -321,15 +321,15 @@ class Calendar:
         compiled = self._compiled
         tb = compiled.table
         while True:
-            starts, ends, cum_end, lo, hi, _, _ = tb
+            starts, ends, cum_end, shift, lo, hi, _, _ = tb
             if lo <= x < hi:
                 i = bisect_right(ends, x)
                 if i < len(ends):
                     start = starts[i]
-                    target = cum_end[i] - ends[i] + (x if x > start else start) + need
+                    target = (x if x > start else start) - shift[i] + need
                     j = bisect_left(cum_end, target, i)
                     if j < len(ends):
-                        return _fromtimestamp(ends[j] - cum_end[j] + target, _UTC)
+                        return _fromtimestamp(target + shift[j], _UTC)
                 tb = compiled.extend_after(tb, x)
             else:
                 tb = compiled.covering(x)
@@ -347,19 +347,21 @@ class Calendar:
 class _Table(NamedTuple):
     """Merged open stretches in epoch seconds for whole local years first..last.
 
-    cum_end[i] is the open time from `lo` to ends[i]. Instants in [lo, hi) are covered.
+    cum_end[i] is the open time from `lo` to ends[i]; within stretch i an instant is
+    its open time from `lo` plus shift[i]. Instants in [lo, hi) are covered.
     """
 
     starts: list
     ends: list
     cum_end: list
+    shift: list
     lo: float
     hi: float
     first: int
     last: int
 
 
-_EMPTY = _Table([], [], [], 0, 0, 0, -1)
+_EMPTY = _Table([], [], [], [], 0, 0, 0, -1)
 
 
 class _Compiled:
@@ -409,15 +411,16 @@ class _Compiled:
                         stretches[-1][1] = max(end, stretches[-1][1])
                     else:
                         stretches.append([start, end])
-            starts, ends, cum_end, total = [], [], [], 0.0
+            starts, ends, cum_end, shift, total = [], [], [], [], 0.0
             for start, end in stretches:
                 total += end - start
                 starts.append(start)
                 ends.append(end)
                 cum_end.append(total)
+                shift.append(end - total)
             lo = _local_midnight(date(first, 1, 1), self._zone)
             hi = _local_midnight(date(last + 1, 1, 1), self._zone)
-            self.table = _Table(starts, ends, cum_end, lo, hi, first, last)
+            self.table = _Table(starts, ends, cum_end, shift, lo, hi, first, last)
             return self.table
 
     def _year_stretches(self, year: int) -> list[tuple[float, float]]:
@@ -447,7 +450,7 @@ def _position(tb: _Table, x: float) -> float:
     if i < 0:
         return 0
     end = tb.ends[i]
-    return tb.cum_end[i] - end + (x if x < end else end)
+    return (x if x < end else end) - tb.shift[i]
 
 
 def _offset_segments(zone: ZoneInfo, year: int) -> list[tuple[int, int, int]]:

@@ -36,8 +36,13 @@ NEW_YORK = Calendar.from_dict({
     "name": "new-york", "timezone": "America/New_York", "holidays_closed": False,
     "hours": {"sat": ["01:00-03:30"], "sun": ["00:30-02:30", "23:00-24:00"], "mon": ["00:00-24:00"]},
 })
+KOLKATA = Calendar.from_dict({  # +05:30 all year
+    "name": "kolkata", "timezone": "Asia/Kolkata",
+    "hours": {"mon": ["09:30-18:00"], "wed": ["00:00-24:00"], "sun": ["10:00-11:00"]},
+    "trading_sundays": [],
+})
 CALENDARS = [schedules.builtin("contact-centre"), schedules.builtin("working-days"),
-             ALWAYS, TRICKY, NEW_YORK]
+             ALWAYS, TRICKY, NEW_YORK, KOLKATA]
 
 # (first local day, days): DST changes in Warsaw and New York, Palm Sunday and Easter,
 # December trading Sundays and 24 December before and after 2025, a year boundary.
