@@ -200,19 +200,31 @@ def _split_headers(raw: bytes) -> bytes:
 
 def _raw_children(body: bytes, boundary: str) -> list[bytes]:
     """The raw entities of a multipart body, split on its boundary lines."""
-    delimiter = re.compile(
-        rb"(?:\r?\n|\A)--" + re.escape(boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*(?=\r?\n|\Z)"
-    )
+    # A literal first keeps the search fast; the line start is checked afterwards.
+    delimiter = re.compile(re.escape(b"--" + boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*(?=\r?\n|\Z)")
     children, start = [], None
     for found in delimiter.finditer(body):
+        at = found.start()
+        if at and body[at - 1] != 0x0A:
+            continue
         if start is not None:
-            children.append(re.sub(rb"\A\r?\n", b"", body[start:found.start()]))
+            end = at - 1 if at else 0
+            if end > start and body[end - 1] == 0x0D:
+                end -= 1
+            children.append(_without_first_line_end(body[start:max(start, end)]))
         if found.group(1):
             return children
         start = found.end()
     if start is not None:
-        children.append(re.sub(rb"\A\r?\n", b"", body[start:]))
+        children.append(_without_first_line_end(body[start:]))
     return children
+
+
+def _without_first_line_end(entity: bytes) -> bytes:
+    """An entity after its delimiter line: the rest of that line is not part of it."""
+    if entity.startswith(b"\r\n"):
+        return entity[2:]
+    return entity[1:] if entity.startswith(b"\n") else entity
 
 
 class _Reader:
@@ -251,7 +263,7 @@ class _Reader:
         self.collect(self.message, self.raw)
         from_name, from_email = self.sender()
         text = "\n\n".join(part.strip("\n") for part in self.plain if part.strip())
-        html = self.html[0] if self.html else None
+        html = sanitise_html(self.html[0]) if self.html else None
         if not text and html:
             text = html_to_text(html)
         contact = InboundContact(
@@ -266,7 +278,7 @@ class _Reader:
             in_reply_to=next(iter(_message_ids(self.header("In-Reply-To"))), None),
             references=_message_ids(self.header("References")),
             text=text,
-            html=sanitise_html(html) if html else None,
+            html=html,
             attachments=self.attachments,
             language=detect_language(text),
         )
