@@ -10,7 +10,7 @@ from email import message_from_bytes
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import Compat32
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 from channels.contact import InboundAttachment, InboundContact
 from channels.email.charsets import decode_bytes, decode_header_value
@@ -131,9 +131,8 @@ def _transfer_encoding(part: Message) -> str:
 
 def _transfer_decoded(part: Message) -> bytes:
     """A leaf entity's content with its transfer encoding undone, leniently."""
-    payload = part.get_payload()
-    if isinstance(payload, list):  # a multipart type used on a part that has no parts
-        return b"".join(inner.as_bytes() for inner in payload if isinstance(inner, Message))
+    if part.is_multipart():  # parts under a type that is not multipart/*
+        return b"".join(inner.as_bytes() for inner in part.get_payload() if isinstance(inner, Message))
     # get_payload() would decode 8-bit text with the declared charset; we need the bytes as sent.
     data = str(part._payload).encode("utf-8", "surrogateescape")  # noqa: SLF001
     encoding = _transfer_encoding(part)
@@ -416,7 +415,7 @@ class _Reader:
             return True
         if str(headers.get("Precedence", "")).strip().lower() in ("bulk", "list", "junk", "auto_reply"):
             return True
-        if any(name in headers for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id")):
+        if any(name in headers for name in ("X-Autoreply", "X-Autorespond", "List-Id")):
             return True
         local_part = contact.from_email.split("@", 1)[0].lower()
         if local_part in ("mailer-daemon", "postmaster") or contact.from_name.lower() == "mailer-daemon":
