@@ -1,4 +1,27 @@
-"""The e-mail channel: parse inbound mail, compose and send replies, fetch mailboxes."""
-from channels.email.parser import MailRejected, detect_language, parse
+"""The e-mail channel: parse inbound mail, compose and send replies, fetch mailboxes.
 
-__all__ = ["MailRejected", "detect_language", "parse"]
+IMAP fetching lives in ``channels.email.imap``.
+"""
+from channels.email.outbound import (
+    SendFailed,
+    SmtpSettings,
+    compose,
+    find_ticket_number,
+    send,
+    subject_with_ticket_number,
+)
+from channels.email.parser import MailRejected, detect_language, parse
+from channels.email.quoting import split_quoted
+
+__all__ = [
+    "MailRejected",
+    "SendFailed",
+    "SmtpSettings",
+    "compose",
+    "detect_language",
+    "find_ticket_number",
+    "parse",
+    "send",
+    "split_quoted",
+    "subject_with_ticket_number",
+]

@@ -53,19 +53,18 @@ _RELATED = {
 
 
 def decode_bytes(data: bytes, *declared: str | None) -> str:
-    """Decode with the declared charsets in turn, then UTF-8, then Windows-1250 with replacement."""
-    tried = []
-    for label in declared:
-        codec = codec_for(label)
-        if codec is not None:
-            tried.extend((codec, *_RELATED.get(codec, ())))
-    tried.append("utf-8")
+    """Decode with the declared charsets in turn, then UTF-8, then with replacement characters."""
+    known = [codec for codec in map(codec_for, declared) if codec is not None]
+    tried = [candidate for codec in known for candidate in (codec, *_RELATED.get(codec, ()))] + ["utf-8"]
     for codec in dict.fromkeys(tried):
         try:
             return data.decode(codec)
         except UnicodeDecodeError:
             continue
-    return data.decode("cp1250", errors="replace")
+    # A stray byte in otherwise fine single-byte text: keep the declared table. Text that is
+    # not the UTF-8 it claims is most often Polish Windows text.
+    fallback = known[0] if known and known[0] != "utf-8" else "cp1250"
+    return data.decode(fallback, errors="replace")
 
 
 def raw_header_bytes(value: str) -> bytes:

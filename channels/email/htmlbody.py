@@ -57,13 +57,10 @@ class _TextCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.pieces: list[str] = []
-        self.hidden = 0
         self.pre = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in _HIDDEN:
-            self.hidden += 1
-        elif tag == "pre":
+        if tag == "pre":
             self.pre += 1
         if tag == "li":
             self.pieces.append("\n- ")
@@ -77,27 +74,24 @@ class _TextCollector(HTMLParser):
             self.pieces.append("\n")
 
     def handle_endtag(self, tag):
-        if tag in _HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag == "pre":
+        if tag == "pre":
             self.pre = max(0, self.pre - 1)
         if tag in _BLOCKS and tag not in ("br", "li"):
             self.pieces.append("\n")
 
     def handle_data(self, data):
-        if self.hidden:
-            return
         self.pieces.append(data if self.pre else re.sub(r"\s+", " ", data))
 
 
 def html_to_text(html: str) -> str:
     """Readable plain text of an HTML body: blocks become lines, entities are resolved."""
+    # nh3 first drops every tag that does not shape lines, which makes html.parser's work small.
+    structure = nh3.clean(
+        html, tags=_BLOCKS | {"td", "th"}, clean_content_tags=_HIDDEN, attributes={}, strip_comments=True
+    )
     collector = _TextCollector()
-    try:
-        collector.feed(html)
-        collector.close()
-    except Exception:  # html.parser gives up on some malformed markup; keep what it read
-        pass
+    collector.feed(structure)
+    collector.close()
     lines = [line.strip(" \t\u00a0") for line in "".join(collector.pieces).split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

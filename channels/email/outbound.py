@@ -6,6 +6,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -20,14 +21,15 @@ def find_ticket_number(subject: str | None) -> str | None:
 
 def subject_with_ticket_number(subject: str, ticket_number: str) -> str:
     """The subject carrying "[KT-…]" exactly once, for the given ticket."""
+    subject = " ".join(subject.split())  # also keeps line breaks out of the header
     if find_ticket_number(subject) == ticket_number.upper():
         return subject
-    bare = _TICKET_NUMBER.sub("", subject).strip()
+    bare = " ".join(_TICKET_NUMBER.sub("", subject).split())
     return f"[{ticket_number.upper()}] {bare}".strip()
 
 
-def _bracketed(message_id: str) -> str:
-    return f"<{message_id.strip().strip('<>')}>"
+def _bare_id(message_id: str) -> str:
+    return message_id.strip().strip("<>")
 
 
 def compose(
@@ -54,20 +56,20 @@ def compose(
     robots do not answer them.
     """
     message = EmailMessage()
-    message["From"] = f'"{from_name}" <{from_address}>' if from_name else from_address
+    message["From"] = Address(display_name=from_name, addr_spec=from_address)
     message["To"] = ", ".join([to] if isinstance(to, str) else to)
     if cc:
         message["Cc"] = ", ".join(cc)
     message["Subject"] = subject_with_ticket_number(subject, ticket_number)
     message["Date"] = format_datetime(date or datetime.now(timezone.utc))
     message["Message-ID"] = make_msgid(idstring=ticket_number.lower(), domain=message_id_domain)
-    chain = [mid for mid in (references or []) if mid]
+    chain = [_bare_id(mid) for mid in references or [] if _bare_id(mid)]
     if in_reply_to:
-        message["In-Reply-To"] = _bracketed(in_reply_to)
-        if in_reply_to not in chain:
-            chain.append(in_reply_to)
+        message["In-Reply-To"] = f"<{_bare_id(in_reply_to)}>"
+        if _bare_id(in_reply_to) not in chain:
+            chain.append(_bare_id(in_reply_to))
     if chain:
-        message["References"] = " ".join(_bracketed(mid) for mid in chain)
+        message["References"] = " ".join(f"<{mid}>" for mid in chain)
     if auto_reply:
         message["Auto-Submitted"] = "auto-replied"
     message.set_content(text)

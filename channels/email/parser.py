@@ -10,7 +10,7 @@ from email import message_from_bytes
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import Compat32
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 from channels.contact import InboundAttachment, InboundContact
 from channels.email.charsets import decode_bytes, decode_header_value
@@ -131,9 +131,8 @@ def _transfer_encoding(part: Message) -> str:
 
 def _transfer_decoded(part: Message) -> bytes:
     """A leaf entity's content with its transfer encoding undone, leniently."""
-    payload = part.get_payload()
-    if isinstance(payload, list):  # a multipart type used on a part that has no parts
-        return b"".join(inner.as_bytes() for inner in payload if isinstance(inner, Message))
+    if part.is_multipart():  # parts under a type that is not multipart/*
+        return b"".join(inner.as_bytes() for inner in part.get_payload() if isinstance(inner, Message))
     # get_payload() would decode 8-bit text with the declared charset; we need the bytes as sent.
     data = str(part._payload).encode("utf-8", "surrogateescape")  # noqa: SLF001
     encoding = _transfer_encoding(part)
@@ -200,19 +199,31 @@ def _split_headers(raw: bytes) -> bytes:
 
 def _raw_children(body: bytes, boundary: str) -> list[bytes]:
     """The raw entities of a multipart body, split on its boundary lines."""
-    delimiter = re.compile(
-        rb"(?:\r?\n|\A)--" + re.escape(boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*(?=\r?\n|\Z)"
-    )
+    # A literal first keeps the search fast; the line start is checked afterwards.
+    delimiter = re.compile(re.escape(b"--" + boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*(?=\r?\n|\Z)")
     children, start = [], None
     for found in delimiter.finditer(body):
+        at = found.start()
+        if at and body[at - 1] != 0x0A:
+            continue
         if start is not None:
-            children.append(re.sub(rb"\A\r?\n", b"", body[start:found.start()]))
+            end = at - 1 if at else 0
+            if end > start and body[end - 1] == 0x0D:
+                end -= 1
+            children.append(_without_first_line_end(body[start:max(start, end)]))
         if found.group(1):
             return children
         start = found.end()
     if start is not None:
-        children.append(re.sub(rb"\A\r?\n", b"", body[start:]))
+        children.append(_without_first_line_end(body[start:]))
     return children
+
+
+def _without_first_line_end(entity: bytes) -> bytes:
+    """An entity after its delimiter line: the rest of that line is not part of it."""
+    if entity.startswith(b"\r\n"):
+        return entity[2:]
+    return entity[1:] if entity.startswith(b"\n") else entity
 
 
 class _Reader:
@@ -251,7 +262,7 @@ class _Reader:
         self.collect(self.message, self.raw)
         from_name, from_email = self.sender()
         text = "\n\n".join(part.strip("\n") for part in self.plain if part.strip())
-        html = self.html[0] if self.html else None
+        html = sanitise_html(self.html[0]) if self.html else None
         if not text and html:
             text = html_to_text(html)
         contact = InboundContact(
@@ -266,7 +277,7 @@ class _Reader:
             in_reply_to=next(iter(_message_ids(self.header("In-Reply-To"))), None),
             references=_message_ids(self.header("References")),
             text=text,
-            html=sanitise_html(html) if html else None,
+            html=html,
             attachments=self.attachments,
             language=detect_language(text),
         )
@@ -404,7 +415,7 @@ class _Reader:
             return True
         if str(headers.get("Precedence", "")).strip().lower() in ("bulk", "list", "junk", "auto_reply"):
             return True
-        if any(name in headers for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id")):
+        if any(name in headers for name in ("X-Autoreply", "X-Autorespond", "List-Id")):
             return True
         local_part = contact.from_email.split("@", 1)[0].lower()
         if local_part in ("mailer-daemon", "postmaster") or contact.from_name.lower() == "mailer-daemon":

@@ -286,3 +286,8 @@ def test_customer_mail_is_not_automated():
 )
 def test_language(text, language):
     assert parse(_mail("Subject: x\nContent-Type: text/plain; charset=utf-8\n", text)).language == language
+
+
+def test_stray_byte_keeps_the_declared_single_byte_charset():
+    raw = _mail("Subject: x\nContent-Type: text/plain; charset=iso-8859-1\n", "Café crème\x81".encode("latin-1"))
+    assert parse(raw).text.startswith("Café crème")
