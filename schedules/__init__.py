@@ -1,10 +1,15 @@
 """Working time: calendars, Polish holidays and trading Sundays, working-time arithmetic.
 
 `builtin(name)` gives a shipped calendar; `Calendar.from_dict` builds any other one
-(the dict shape is documented in `schedules.calendar`).
+(the dict shape is documented in `schedules.calendar`). A calendar answers is_open,
+next_open, next_close, add (deadlines) and elapsed (open time), and lists its
+special_days; `schedules.poland` has the holidays and trading Sundays, and
+`schedules.ics.export` writes the special days as iCalendar.
 """
 
 from functools import lru_cache
+
+from schedules import ics, poland
 
 from schedules.calendar import (
     Calendar,
@@ -43,5 +48,5 @@ def builtin(name: str) -> Calendar:
 
 __all__ = [
     "BUILTIN", "Calendar", "CalendarError", "CalendarException", "DayKind", "Interval",
-    "SpecialDay", "builtin",
+    "SpecialDay", "builtin", "ics", "poland",
 ]

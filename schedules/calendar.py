@@ -11,7 +11,8 @@ A calendar is plain data and round-trips through a JSON-friendly dict::
         "sun": []
       },
       "trading_sundays": ["10:00-18:00"],       # optional: hours on trading Sundays
-                                                # instead of the weekly Sunday hours
+                                                # instead of the weekly Sunday hours;
+                                                # omit (or null) for no such rule
       "holidays_closed": true,                  # optional, default true: closed on
                                                 # Polish public holidays
       "exceptions": [                           # optional, dated, must not overlap
@@ -30,7 +31,8 @@ So a trading Sunday on a public holiday is closed.
 
 Instants given to a calendar must be timezone-aware datetimes; instants it returns
 are aware datetimes in UTC. Open time is real elapsed time, so a 00:00-24:00 day
-lasts 23 or 25 hours on the days the clocks change.
+lasts 23 or 25 hours on the days the clocks change. Trading Sundays exist by rule
+from 2020, so a calendar with trading-Sunday hours refuses (ValueError) earlier years.
 """
 
 import re
@@ -59,6 +61,8 @@ class CalendarError(ValueError):
 
 
 class DayKind(StrEnum):
+    """Why a special day differs from the weekly hours."""
+
     HOLIDAY = "public holiday"
     TRADING_SUNDAY = "trading Sunday"
     CLOSURE = "closure"
@@ -184,7 +188,8 @@ class Calendar:
             name=d["name"],
             weekly=tuple(_parse_hours(hours.get(day, []), day) for day in WEEKDAYS),
             timezone=d.get("timezone", "Europe/Warsaw"),
-            trading_sunday_hours=None if trading is None else _parse_hours(trading, "trading Sundays"),
+            trading_sunday_hours=(None if trading is None
+                                  else _parse_hours(trading, "trading Sundays")),
             holidays_closed=holidays_closed,
             exceptions=tuple(_parse_exception(e) for e in exceptions),
         )
@@ -498,7 +503,9 @@ def _instant(t) -> float:
     if not isinstance(t, datetime):
         raise CalendarError(f"expected a timezone-aware datetime, got {type(t).__name__}")
     if t.tzinfo is None or t.utcoffset() is None:
-        raise CalendarError(f"naive datetime {t.isoformat()} has no time zone; pass an aware datetime")
+        raise CalendarError(
+            f"naive datetime {t.isoformat()} has no time zone; pass an aware datetime"
+        )
     return t.timestamp()
 
 
