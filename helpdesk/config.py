@@ -25,6 +25,12 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 30 * 1024 * 1024),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN", "kontakt.example.pl"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "bok@kontakt.example.pl"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int("SMTP_PORT", 587),
+        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "starttls"),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
     }
 
 

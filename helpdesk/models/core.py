@@ -177,6 +177,7 @@ class Ticket(db.Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     routing: Mapped[dict | None] = mapped_column(JSON)  # the last routing decision's trace
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the nearest running SLA deadline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -146,6 +146,7 @@ def upgrade():
     sa.Column('pinned', sa.Boolean(), nullable=False),
     sa.Column('routing', sa.JSON(), nullable=True),
     sa.Column('routed_at', helpdesk.models.types.UTCDateTime(), nullable=True),
+    sa.Column('next_due_at', helpdesk.models.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', helpdesk.models.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', helpdesk.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], ),
@@ -158,6 +159,7 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tickets_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_next_due_at'), ['next_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_team_id'), ['team_id'], unique=False)
@@ -272,6 +274,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_team_id'))
         batch_op.drop_index(batch_op.f('ix_tickets_status'))
         batch_op.drop_index(batch_op.f('ix_tickets_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_tickets_next_due_at'))
         batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
         batch_op.drop_index(batch_op.f('ix_tickets_assignee_id'))
 

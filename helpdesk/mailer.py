@@ -1,0 +1,26 @@
+"""Sending mail through the configured SMTP server (the one way the app sends e-mail)."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import current_app
+
+from channels.email.outbound import SendFailed, SmtpSettings, send
+
+
+def smtp_settings() -> SmtpSettings | None:
+    """The SMTP server from configuration, or None when none is configured (e.g. the demo)."""
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(host=config["SMTP_HOST"], port=config["SMTP_PORT"], security=config["SMTP_SECURITY"],
+                        username=config.get("SMTP_USERNAME") or "", password=config.get("SMTP_PASSWORD") or "",
+                        timeout=config.get("SMTP_TIMEOUT", 30.0))
+
+
+def send_message(message: EmailMessage) -> None:
+    """Send now; raises SendFailed (callers retry with backoff) also when no SMTP server is configured."""
+    settings = smtp_settings()
+    if settings is None:
+        raise SendFailed("no SMTP server is configured (set SMTP_HOST)")
+    send(message, settings)
