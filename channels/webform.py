@@ -1,0 +1,64 @@
+"""The public contact form as a channel: a validated submission becomes an InboundContact."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from channels.contact import InboundAttachment, InboundContact
+from channels.identity import normalise_email, normalise_phone
+
+ALLOWED_MEDIA_TYPES = {
+    "application/pdf": (b"%PDF",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+@dataclass
+class FormSubmission:
+    """What the customer typed and attached, already checked field by field by the form."""
+
+    name: str
+    email: str
+    category: str
+    subject: str
+    description: str
+    phone: str = ""
+    pesel: str = ""
+    loan_number: str = ""
+    language: str = "pl"
+    attachments: list[InboundAttachment] = field(default_factory=list)
+
+
+def attachment_problem(filename: str, content: bytes, max_bytes: int) -> str | None:
+    """Why an uploaded file is refused (an English key the form translates), or None if it is fine."""
+    if len(content) > max_bytes:
+        return "too-large"
+    if not any(content.startswith(magic) for magics in ALLOWED_MEDIA_TYPES.values() for magic in magics):
+        return "bad-type"
+    return None
+
+
+def sniff_media_type(content: bytes) -> str:
+    for media_type, magics in ALLOWED_MEDIA_TYPES.items():
+        if any(content.startswith(m) for m in magics):
+            return media_type
+    return "application/octet-stream"
+
+
+def to_contact(form: FormSubmission, received_at: datetime) -> InboundContact:
+    return InboundContact(
+        channel="webform",
+        received_at=received_at,
+        line="contact-form",
+        from_email=normalise_email(form.email),
+        from_name=form.name.strip(),
+        from_phone=normalise_phone(form.phone) or "",
+        subject=form.subject.strip(),
+        text=form.description.strip(),
+        attachments=list(form.attachments),
+        language=form.language,
+        form_category=form.category,
+        pesel=form.pesel or None,
+        loan_number=form.loan_number.strip() or None,
+    )

@@ -1,0 +1,97 @@
+"""Public pages: the contact form and the health check."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from sqlalchemy import text
+
+from channels import InboundAttachment
+from channels.webform import FormSubmission, sniff_media_type, to_contact
+from helpdesk import intake
+from helpdesk.extensions import db
+from helpdesk.forms import ContactForm
+from helpdesk.models import Category, Ticket
+from helpdesk.models.types import utcnow
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("public.contact"))
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+def contact():
+    form = ContactForm()
+    locale = str(get_locale())
+    categories = db.session.scalars(db.select(Category).filter_by(active=True).order_by(Category.id)).all()
+    form.category.choices = [("", "—")] + [(c.slug, c.name(locale)) for c in categories]
+    if not form.submission_id.data:
+        form.submission_id.data = uuid.uuid4().hex
+    if form.validate_on_submit():
+        ticket = _submit(form, locale)
+        session["sent_ticket"] = ticket.number
+        return redirect(url_for("public.contact_sent"))
+    return render_template("public/contact.html", form=form), (422 if form.errors else 200)
+
+
+def _submit(form: ContactForm, locale: str) -> Ticket:
+    files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
+    attachments = []
+    for upload in files:
+        content = upload.read()
+        attachments.append(InboundAttachment(filename=upload.filename, media_type=sniff_media_type(content),
+                                             content=content))
+    submission = FormSubmission(
+        name=form.name.data, email=form.email.data, category=form.category.data, subject=form.subject.data,
+        description=form.description.data, phone=form.phone.data or "", pesel=(form.pesel.data or "").strip(),
+        loan_number=form.loan_number.data or "", language=locale, attachments=attachments,
+    )
+    received_at = utcnow()
+    payload = json.dumps({
+        "fields": {k: v for k, v in vars(submission).items() if k != "attachments"},
+        "attachments": [{"filename": a.filename, "media_type": a.media_type, "content": a.content.hex()}
+                        for a in attachments],
+        "received_at": received_at.isoformat(),
+    }, ensure_ascii=False).encode()
+    raw, created = intake.store_raw(channel="webform", source="contact-form", payload=payload,
+                                    media_type="application/json",
+                                    dedup_key=f"webform:{form.submission_id.data}")
+    if not created and raw.ticket_id:  # the same submission again (a double click, a retry)
+        return db.session.get(Ticket, raw.ticket_id)
+    return intake.receive(raw.id, to_contact(submission, received_at))
+
+
+@bp.get("/contact/sent")
+def contact_sent():
+    number = session.get("sent_ticket")
+    if not number:
+        return redirect(url_for("public.contact"))
+    ticket = db.session.get(Ticket, Ticket.id_from_number(number))
+    return render_template("public/contact_sent.html", ticket=ticket)
+
+
+@bp.get("/healthz")
+def healthz():
+    state = {"database": "ok"}
+    healthy = True
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # report, don't raise: this is what the load balancer asks
+        state["database"] = f"error: {type(exc).__name__}"
+        healthy = False
+    if current_app.config.get("REDIS_URL"):
+        from helpdesk.jobs import redis_connection
+
+        try:
+            redis_connection().ping()
+            state["redis"] = "ok"
+        except Exception as exc:
+            state["redis"] = f"error: {type(exc).__name__}"
+            healthy = False
+    state["status"] = "ok" if healthy else "degraded"
+    return jsonify(state), 200 if healthy else 503

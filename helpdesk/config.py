@@ -1,0 +1,40 @@
+"""Configuration from environment variables; every variable is listed in the README."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read from the environment, with the documented defaults."""
+    instance = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'kontakt.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kontakt"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "KONTAKT_DEMO": os.environ.get("KONTAKT_DEMO") == "1",
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR") or str(instance / "attachments"),
+        "MAX_ATTACHMENT_BYTES": _int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 30 * 1024 * 1024),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN", "kontakt.example.pl"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "pl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Warsaw",
+    "LANGUAGES": ("pl", "en"),
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+}

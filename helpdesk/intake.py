@@ -1,0 +1,74 @@
+"""Intake: persist the raw contact first, then thread it onto a ticket or open a new one."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from channels import InboundContact
+from helpdesk import signals
+from helpdesk.extensions import db
+from helpdesk.models import RawContact, Ticket
+from helpdesk.services import customers, tickets
+
+log = logging.getLogger(__name__)
+
+
+def store_raw(*, channel: str, source: str, payload: bytes, media_type: str,
+              dedup_key: str | None = None) -> tuple[RawContact, bool]:
+    """Commit the contact exactly as received. Returns (raw, created); a repeat of a
+    dedup_key returns the stored one, so no retry creates a duplicate."""
+    if dedup_key:
+        existing = db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key))
+        if existing:
+            return existing, False
+    raw = RawContact(channel=channel, source=source, payload=payload, media_type=media_type, dedup_key=dedup_key)
+    db.session.add(raw)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent delivery of the same contact won the race
+        db.session.rollback()
+        return db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key)), False
+    return raw, True
+
+
+def quarantine(raw_id: int, reason: str) -> None:
+    raw = db.session.get(RawContact, raw_id)
+    raw.status = "quarantined"
+    raw.reason = reason
+    db.session.commit()
+
+
+def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = None) -> Ticket:
+    """Turn a stored raw contact into a ticket message, in one transaction.
+
+    With ``thread_to`` the contact is a customer message on that ticket; otherwise a new
+    ticket is opened. Receiving the same raw contact twice returns its ticket unchanged.
+    """
+    raw = db.session.get(RawContact, raw_id)
+    if raw.status == "processed" and raw.ticket_id:
+        return db.session.get(Ticket, raw.ticket_id)
+    try:
+        customer = customers.identify(contact)
+        if thread_to is not None:
+            ticket = thread_to
+            tickets.add_message(ticket, channel=contact.channel, direction="in", text=contact.text,
+                                html=contact.html, author_customer=customer,
+                                author_name=contact.from_name or contact.from_email, subject=contact.subject,
+                                attachments=contact.attachments, external_message_id=contact.message_id,
+                                call_id=contact.call_id, raw_contact_id=raw.id)
+            created = False
+        else:
+            ticket = tickets.open_ticket(contact, customer, raw.id)
+            created = True
+        raw.status = "processed"
+        raw.ticket_id = ticket.id
+        raw.reason = None
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("raw contact %s could not become a ticket", raw_id)
+        quarantine(raw_id, f"{type(exc).__name__}: {exc}")
+        raise
+    signals.ticket_committed.send(ticket.id, created=created)
+    return ticket

@@ -1,0 +1,1 @@
+"""Calendars stored in the database (administrators edit them)."""

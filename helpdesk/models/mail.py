@@ -1,0 +1,1 @@
+"""Mailboxes, outbound mail and e-mail bookkeeping."""

@@ -1,0 +1,1 @@
+"""Routing rule sets and routing bookkeeping."""

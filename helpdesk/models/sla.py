@@ -1,0 +1,1 @@
+"""SLA policies, clocks and their history."""

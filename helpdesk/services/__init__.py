@@ -1,0 +1,1 @@
+"""Service functions: each owns its transaction (commits on success, rolls back on error)."""

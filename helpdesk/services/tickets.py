@@ -1,0 +1,169 @@
+"""Tickets: opening, messages, replies, status and field changes, with the audit trail."""
+from __future__ import annotations
+
+from flask_login import AnonymousUserMixin
+
+from channels import InboundAttachment, InboundContact
+from helpdesk import signals, storage
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, Category, Customer, Message, Team, Ticket, TicketEvent, User
+from helpdesk.models.core import PRIORITIES, STATUSES
+
+# Which statuses an agent may move a ticket to from each status.
+ALLOWED_TRANSITIONS = {
+    "new": {"open", "waiting", "solved", "closed"},
+    "open": {"waiting", "solved", "closed"},
+    "waiting": {"open", "solved", "closed"},
+    "solved": {"open", "closed"},
+    "closed": {"open"},
+}
+
+
+class TicketError(ValueError):
+    """A change that is not allowed; the message says why."""
+
+
+def record_event(ticket: Ticket, kind: str, actor: User | None = None, **data) -> None:
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_user_id=actor.id if actor else None, kind=kind, data=data))
+
+
+def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html: str | None = None,
+                internal: bool = False, author_user: User | None = None, author_customer: Customer | None = None,
+                author_name: str = "", subject: str = "", attachments: list[InboundAttachment] = (),
+                external_message_id: str | None = None, call_id: str | None = None,
+                raw_contact_id: int | None = None) -> Message:
+    """Add a message to the ticket inside the caller's transaction."""
+    message = Message(
+        ticket=ticket, channel=channel, direction=direction, text=text, html=html, internal=internal,
+        author_user_id=author_user.id if author_user else None,
+        author_customer_id=author_customer.id if author_customer else None,
+        author_name=author_name or (author_user.name if author_user else ""),
+        subject=subject, external_message_id=external_message_id, call_id=call_id,
+        raw_contact_id=raw_contact_id,
+    )
+    for item in attachments:
+        message.attachments.append(Attachment(
+            filename=item.filename, media_type=item.media_type, size=len(item.content),
+            sha256=storage.save(item.content), content_id=item.content_id, inline=item.inline,
+        ))
+    db.session.add(message)
+    db.session.flush()
+    record_event(ticket, "note" if internal else f"message-{direction}", author_user, message_id=message.id)
+    signals.message_added.send(message)
+    return message
+
+
+def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None) -> Ticket:
+    """A new ticket with the contact as its first message, inside the caller's transaction."""
+    category = None
+    if contact.form_category:
+        category = db.session.scalar(db.select(Category).filter_by(slug=contact.form_category))
+    ticket = Ticket(
+        subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
+        channel=contact.channel, language=contact.language, customer=customer, category=category,
+        team=category.default_team if category else None, status="new", priority="normal", tags=[],
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    record_event(ticket, "created", channel=contact.channel)
+    add_message(ticket, channel=contact.channel, direction="in", text=contact.text, html=contact.html,
+                author_customer=customer, author_name=contact.from_name or contact.from_email,
+                subject=contact.subject, attachments=contact.attachments,
+                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id)
+    signals.ticket_opened.send(ticket)
+    return ticket
+
+
+def reply(ticket_id: int, author: User, text: str, *, internal: bool = False,
+          attachments: list[InboundAttachment] = ()) -> Message:
+    """An agent's public reply or internal note. A public reply to a new ticket opens it."""
+    text = (text or "").strip()
+    if not text:
+        raise TicketError("empty-message")
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketError("no-such-ticket")
+    message = add_message(ticket, channel=ticket.channel, direction="out", text=text, internal=internal,
+                          author_user=author, attachments=attachments,
+                          subject=ticket.subject)
+    if not internal and ticket.status == "new":
+        _set_status(ticket, "open", author)
+    db.session.commit()
+    signals.message_committed.send(message.id)
+    return message
+
+
+def change_status(ticket_id: int, actor: User | None, status: str) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketError("no-such-ticket")
+    if status not in STATUSES:
+        raise TicketError("unknown-status")
+    if status != ticket.status:
+        if status not in ALLOWED_TRANSITIONS[ticket.status]:
+            raise TicketError("transition-not-allowed")
+        _set_status(ticket, status, actor)
+    db.session.commit()
+    signals.ticket_committed.send(ticket.id, created=False)
+    return ticket
+
+
+def _set_status(ticket: Ticket, status: str, actor: User | None) -> None:
+    old = ticket.status
+    ticket.status = status
+    record_event(ticket, "status", actor, old=old, new=status)
+    signals.status_changed.send(ticket, old=old, new=status, actor=actor)
+
+
+def update_fields(ticket_id: int, actor: User, *, category: str | None = None, priority: str | None = None,
+                  team: str | None = None, assignee_id: int | None | str = "unchanged") -> Ticket:
+    """Re-categorise, re-prioritise or hand over a ticket; every change goes into the audit trail."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketError("no-such-ticket")
+    if category is not None:
+        new = db.session.scalar(db.select(Category).filter_by(slug=category))
+        if new is None:
+            raise TicketError("unknown-category")
+        if new.id != ticket.category_id:
+            record_event(ticket, "category", actor, old=ticket.category.slug if ticket.category else None,
+                         new=new.slug)
+            ticket.category = new
+    if priority is not None:
+        if priority not in PRIORITIES:
+            raise TicketError("unknown-priority")
+        if priority != ticket.priority:
+            record_event(ticket, "priority", actor, old=ticket.priority, new=priority)
+            ticket.priority = priority
+    if team is not None:
+        new_team = db.session.scalar(db.select(Team).filter_by(slug=team))
+        if new_team is None:
+            raise TicketError("unknown-team")
+        if new_team.id != ticket.team_id:
+            record_event(ticket, "team", actor, old=ticket.team.slug if ticket.team else None, new=new_team.slug)
+            ticket.team = new_team
+    if assignee_id != "unchanged":
+        if assignee_id is not None and db.session.get(User, assignee_id) is None:
+            raise TicketError("unknown-agent")
+        if assignee_id != ticket.assignee_id:
+            record_event(ticket, "assignee", actor, old=ticket.assignee_id, new=assignee_id)
+            ticket.assignee_id = assignee_id
+    db.session.commit()
+    signals.ticket_committed.send(ticket.id, created=False)
+    return ticket
+
+
+def visible_tickets(user: User | AnonymousUserMixin):
+    """A select of the tickets this member of staff may see: agents their teams' and their own."""
+    query = db.select(Ticket)
+    if user.has_role("agent"):
+        team_ids = [t.id for t in user.teams]
+        query = query.where((Ticket.team_id.in_(team_ids)) | (Ticket.assignee_id == user.id)
+                            | (Ticket.team_id.is_(None)))
+    return query
+
+
+def can_see(user: User, ticket: Ticket) -> bool:
+    if not user.has_role("agent"):
+        return True
+    return ticket.team_id is None or ticket.assignee_id == user.id or ticket.team_id in {t.id for t in user.teams}

@@ -1,0 +1,19 @@
+"""Ticket life-cycle signals, so SLA clocks, routing and e-mail react without services knowing them.
+
+"before commit" signals run inside the service's transaction (receivers flush, never
+commit); "committed" signals run after it, for enqueueing jobs.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# before commit
+ticket_opened = _signals.signal("ticket-opened")  # sender: Ticket
+message_added = _signals.signal("message-added")  # sender: Message
+status_changed = _signals.signal("status-changed")  # sender: Ticket; old=, new=, actor=
+
+# after commit
+ticket_committed = _signals.signal("ticket-committed")  # sender: ticket id; created=bool
+message_committed = _signals.signal("message-committed")  # sender: message id
+ticket_routed = _signals.signal("ticket-routed")  # sender: Ticket; decision=routing.Decision (before commit)
+calendar_changed = _signals.signal("calendar-changed")  # sender: calendar name (after commit)

@@ -1,0 +1,60 @@
+"""Text and line normalisation shared by rule compilation and rule matching.
+
+Keywords and ticket text are compared after folding: case-folded, Polish (and other)
+diacritics removed, ``ł`` turned into ``l``, and every run of punctuation or whitespace
+turned into a single space. So "Płatność!" and "platnosc" are the same word.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+")
+_EXTRA_LETTERS = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def strip_diacritics(text: str) -> str:
+    """Lower-case ``text`` and drop its diacritics; punctuation stays."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_LETTERS))
+    return _COMBINING.sub("", decomposed)
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritic-free words separated by single spaces."""
+    return _NON_WORD.sub(" ", strip_diacritics(text)).strip()
+
+
+def normalise_line(line: str) -> str:
+    """The canonical form of the line a contact came to.
+
+    Phone lines become E.164 (Polish national numbers get +48): "660 600 700" and
+    "+48 660-600-700" are both "+48660600700". E-mail addresses become their lower-case
+    bare address ("Kontakt <BOK@Firma.pl>" is "bok@firma.pl"). Anything else is returned
+    stripped and lower-cased.
+    """
+    text = line.strip()
+    if "@" in text:
+        if "<" in text and ">" in text:
+            text = text[text.index("<") + 1 : text.rindex(">")]
+        return text.strip().lower()
+    phone = phone_e164(text)
+    return phone if phone is not None else text.lower()
+
+
+def phone_e164(text: str) -> str | None:
+    """``text`` as an E.164 phone number, or None when it is not one."""
+    text = text.strip()
+    if not re.fullmatch(r"\(?\+?[\d\s().\-/]+", text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if not text.lstrip("(").startswith("+"):
+        if digits.startswith("00"):
+            digits = digits[2:]
+        elif len(digits) == 9:
+            digits = "48" + digits
+        elif not (len(digits) == 11 and digits.startswith("48")):
+            return None
+    if not 8 <= len(digits) <= 15:
+        return None
+    return "+" + digits
