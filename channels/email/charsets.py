@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from email.header import decode_header
 
 # Labels mailers write that Python either lacks or maps to a too narrow table.
@@ -30,6 +31,7 @@ _SUPERSETS = {
 }
 
 
+@lru_cache(maxsize=512)
 def codec_for(label: str | None) -> str | None:
     """The Python codec for a MIME charset label, or None when it is unknown."""
     if not label:
@@ -37,9 +39,16 @@ def codec_for(label: str | None) -> str | None:
     label = label.strip().strip('"').lower()
     label = _SUPERSETS.get(label, label)
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except (LookupError, ValueError):
         return None
+    try:
+        b"x".decode(name)  # refuses codecs that are not text encodings, such as "base64" or "zlib"
+    except UnicodeDecodeError:
+        pass  # a text encoding that merely cannot decode this probe, like UTF-16
+    except LookupError:
+        return None
+    return name
 
 
 # Mailers mislabel text within a script family; these are tried after the declared charset.

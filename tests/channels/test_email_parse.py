@@ -291,3 +291,9 @@ def test_language(text, language):
 def test_stray_byte_keeps_the_declared_single_byte_charset():
     raw = _mail("Subject: x\nContent-Type: text/plain; charset=iso-8859-1\n", "Café crème\x81".encode("latin-1"))
     assert parse(raw).text.startswith("Café crème")
+
+
+@pytest.mark.parametrize("label", ["base64", "zlib", "rot13", "hex", "utf-8\udcff", '"'])
+def test_charset_labels_naming_non_text_codecs_are_ignored(label):
+    raw = _mail("Subject: x\n", b"Tekst\n", raw_headers=f"Content-Type: text/plain; charset={label}\n".encode("utf-8", "surrogateescape"))
+    assert parse(raw).text == "Tekst"
