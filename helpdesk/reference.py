@@ -1,8 +1,9 @@
-"""Reference data the product ships with: the seed request categories and the two teams."""
+"""Reference data the product ships with: the seed request categories, the two teams and the calendars."""
 from __future__ import annotations
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Team
+from helpdesk.services.calendars import ensure_shipped_calendars
 
 TEAMS = [
     ("obsluga-klienta", "Obsługa klienta"),
@@ -34,5 +35,6 @@ def ensure_reference_data() -> bool:
         if slug not in existing:
             db.session.add(Category(slug=slug, name_pl=name_pl, name_en=name_en, default_team=teams[team]))
             added = True
+    added |= ensure_shipped_calendars()
     db.session.commit()
     return added
