@@ -33,7 +33,7 @@ HOURS_HELP = _l("Like 08:00-16:00; several intervals separated by commas; empty 
 class ExceptionForm(FlaskForm):
     title = StringField(_l("Name"), validators=[DataRequired(_l("Give the exception a name, e.g. Stocktaking.")),
                                                 Length(max=100)])
-    start = DateField(_l("First day"), validators=[DataRequired(_l("Give the first day as a date."))])
+    start = DateField(_l("First day"), validators=[DataRequired(_l("Give the first day as a date, e.g. 2026-03-02."))])
     end = DateField(_l("Last day (optional)"), validators=[Optional()])
     mode = RadioField(_l("On these days"), default="closed", choices=[
         ("closed", _l("Closed (extra closure)")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import wraps
 
 from flask_babel import gettext as _
 
@@ -37,6 +38,20 @@ class CalendarChangeError(CalendarError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def _change(service_function):
+    """A change is all or nothing: a refusal rolls back (and releases the row lock)."""
+
+    @wraps(service_function)
+    def run(*args, **kwargs):
+        try:
+            return service_function(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return run
 
 
 def get_calendar(name: str) -> Calendar:
@@ -83,6 +98,7 @@ def ensure_shipped_calendars() -> bool:
     return bool(missing)
 
 
+@_change
 def create_calendar(name: str, hours: dict[str, list[str]], *, actor: User | None,
                     public: bool = False) -> StoredCalendar:
     """A new calendar, e.g. an agents' shift pattern "zmiana-ranna" with weekday hours."""
@@ -102,6 +118,7 @@ def create_calendar(name: str, hours: dict[str, list[str]], *, actor: User | Non
     return row
 
 
+@_change
 def set_weekly_hours(name: str, hours: dict[str, list[str]], *, trading_sundays: list[str] | None,
                      holidays_closed: bool, actor: User | None) -> StoredCalendar:
     """Replace the weekly hours (and the trading-Sunday and public-holiday rules)."""
@@ -122,6 +139,7 @@ def set_weekly_hours(name: str, hours: dict[str, list[str]], *, trading_sundays:
 _RULES = ("hours", "trading_sundays", "holidays_closed")
 
 
+@_change
 def add_exception(name: str, *, title: str, start: date, end: date | None = None, hours: list[str] = (),
                   actor: User | None) -> StoredCalendar:
     """Add a dated exception: closed on `start`..`end` (no hours) or open with these hours."""
@@ -149,6 +167,7 @@ def add_exception(name: str, *, title: str, start: date, end: date | None = None
     return row
 
 
+@_change
 def remove_exception(name: str, start: date, *, actor: User | None) -> StoredCalendar:
     """Remove the exception that begins on `start` (exceptions never overlap, so it is unique)."""
     row = _for_update(name)
