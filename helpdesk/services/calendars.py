@@ -6,6 +6,7 @@ announced with `signals.calendar_changed` (sender: the calendar name).
 """
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 from functools import wraps
@@ -86,7 +87,7 @@ def list_calendars() -> list[StoredCalendar]:
 def is_public(name: str) -> bool:
     """Whether customers may see this calendar (unknown names are not public)."""
     row = find(name)
-    return row.public if row is not None else name in schedules.BUILTIN and name in PUBLIC_SHIPPED
+    return row.public if row is not None else name in PUBLIC_SHIPPED
 
 
 def ensure_shipped_calendars() -> bool:
@@ -94,7 +95,8 @@ def ensure_shipped_calendars() -> bool:
     existing = set(db.session.scalars(db.select(StoredCalendar.name)))
     missing = [name for name in schedules.BUILTIN if name not in existing]
     for name in missing:
-        db.session.add(StoredCalendar(name=name, public=name in PUBLIC_SHIPPED, data=schedules.BUILTIN[name]))
+        db.session.add(StoredCalendar(name=name, public=name in PUBLIC_SHIPPED,
+                                      data=copy.deepcopy(schedules.BUILTIN[name])))
     return bool(missing)
 
 
