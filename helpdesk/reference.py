@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Team
+from helpdesk.sla.policies import ensure_default_policies
 
 TEAMS = [
     ("obsluga-klienta", "Obsługa klienta"),
@@ -34,5 +35,6 @@ def ensure_reference_data() -> bool:
         if slug not in existing:
             db.session.add(Category(slug=slug, name_pl=name_pl, name_en=name_en, default_team=teams[team]))
             added = True
+    ensure_default_policies()
     db.session.commit()
     return added

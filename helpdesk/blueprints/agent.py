@@ -69,7 +69,8 @@ def queue():
     elif view == "unassigned":
         query = query.where(Ticket.assignee_id.is_(None))
     urgency = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
-    rows = db.session.scalars(query.order_by(urgency, Ticket.created_at).limit(500)).all()
+    rows = db.session.scalars(query.order_by(Ticket.next_due_at.asc().nulls_last(), urgency, Ticket.created_at)
+                              .limit(500)).all()
     return render_template("agent/queue.html", tickets=rows, view=view, views=QUEUE_VIEWS)
 
 

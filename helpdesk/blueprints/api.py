@@ -16,6 +16,7 @@ from helpdesk.models import Category, Ticket
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.types import utcnow
 from helpdesk.services import tickets as ticket_service
+from helpdesk.sla.clocks import sla_json
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token calls carry no cookie; session calls are checked in authenticate()
@@ -67,6 +68,7 @@ def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
         "url": url_for("api.get_ticket", ticket_id=ticket.id, _external=False),
+        "sla": sla_json(ticket),
     }
     if full:
         data["routing"] = ticket.routing

@@ -49,6 +49,8 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
     db.session.add(message)
     db.session.flush()
     record_event(ticket, "note" if internal else f"message-{direction}", author_user, message_id=message.id)
+    if direction == "in" and ticket.status == "waiting":  # the customer answered: back to the agents
+        _set_status(ticket, "open", None)
     signals.message_added.send(message)
     return message
 
