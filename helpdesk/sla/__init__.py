@@ -34,11 +34,12 @@ def init_app(app) -> None:
 
 
 def _on_opened(ticket: Ticket, **_) -> None:
-    clocks.attach_policy(ticket, None, clocks.now(), "ticket opened: channel default")
+    at = clocks.now()
+    clocks.attach_policy(ticket, None, at, "ticket opened: channel default", start=at)
 
 
 def _on_routed(ticket: Ticket, decision, **_) -> None:
-    clocks.attach_policy(ticket, decision.sla_policy, clocks.now(), "routed")
+    clocks.attach_policy(ticket, decision.sla_policy, clocks.now(), "routed", start=ticket.created_at)
 
 
 def _on_message(message, **_) -> None:

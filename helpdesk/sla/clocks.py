@@ -29,7 +29,9 @@ def calendar(name: str) -> schedules.Calendar:
     """The calendar of that name: the stored ones when the calendars area is installed, else shipped."""
     try:
         from helpdesk.calendars import get_calendar
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "helpdesk.calendars":
+            raise
         return schedules.builtin(name)
     return get_calendar(name)
 
@@ -129,12 +131,11 @@ def _new_row(ticket: Ticket, name: str, policy: SlaPolicy) -> SlaClock | None:
 
 # --- life-cycle events ---------------------------------------------------------------
 
-def attach_policy(ticket: Ticket, policy_name: str | None, at: datetime, reason: str) -> None:
-    """Give the ticket its policy: start the clocks from its creation, or retarget running ones."""
+def attach_policy(ticket: Ticket, policy_name: str | None, at: datetime, reason: str, *, start: datetime) -> None:
+    """Give the ticket its policy: start its clocks at ``start``, or retarget them at ``at`` if running."""
     policy = get_policy(policy_name, ticket.channel)
     rows = clocks_of(ticket.id)
     if not rows:
-        start = ticket.created_at or at
         for name in ("first_response", "resolution"):
             row = _new_row(ticket, name, policy)
             if row is not None:
