@@ -35,9 +35,9 @@ class SlaClock(db.Model):
     """The current state of one clock of one ticket; its history is in SlaEvent."""
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("ticket_id", "name"),)
+    __table_args__ = (UniqueConstraint("ticket_id", "name"),)  # also the index by ticket
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(32))  # one of CLOCKS
     policy_name: Mapped[str] = mapped_column(String(64))
     calendar_name: Mapped[str] = mapped_column(String(64))

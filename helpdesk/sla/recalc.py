@@ -6,6 +6,8 @@ PostgreSQL, executemany elsewhere). Each moved clock gets a history event.
 """
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -51,6 +53,7 @@ class Preview:
 def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, SlaPolicy] | None = None) -> Preview:
     """The moves a change would cause: ``calendars`` maps a changed calendar's name to its new
     version (None: reload it); ``policies`` maps a changed policy's name to its new version."""
+    at = at.astimezone(timezone.utc)
     calendars = {name: cal or clocks.calendar(name) for name, cal in (calendars or {}).items()}
     policies = policies or {}
     c = SlaClock.__table__.c
@@ -61,25 +64,38 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
              .where(c.running_since.is_not(None), c.stopped.is_(False))
              .where(c.calendar_name.in_(list(calendars)) | c.policy_name.in_(list(policies))))
     resolved = dict(calendars)
+    known = dict(policies)
+    targets: dict[tuple, tuple] = {}  # (policy, clock, priority, channel) -> (policy, target s, warn fraction)
+
+    def calendar_named(name: str):
+        cal = resolved.get(name)
+        if cal is None:
+            cal = resolved[name] = clocks.calendar(name)
+        return cal
+
     moves = []
-    for row in db.session.execute(query):
-        policy = policies.get(row.policy_name) or get_policy(row.policy_name, row.channel)
-        minutes = target_minutes(policy, row.name, row.priority)
-        target = row.target_seconds if minutes is None else minutes * 60
-        name, running_since, accumulated = row.calendar_name, row.running_since, row.accumulated_seconds
-        if row.policy_name in policies and policy.calendar_name != name:
-            old = resolved.get(name) or resolved.setdefault(name, clocks.calendar(name))
-            accumulated += max(old.elapsed(running_since, at), ZERO).total_seconds()
+    for (clock_id, ticket_id, clock, policy_name, calendar_name, target_seconds, accumulated, running_since, due_at,
+         priority, channel) in db.session.execute(query).all():
+        key = (policy_name, clock, priority, channel)
+        found = targets.get(key)
+        if found is None:
+            policy = known.get(policy_name) or get_policy(policy_name, channel)
+            minutes = target_minutes(policy, clock, priority)
+            found = targets[key] = (policy, None if minutes is None else minutes * 60, policy.warn_percent / 100)
+        policy, target, warn_fraction = found
+        target = target_seconds if target is None else target
+        name = calendar_name
+        if policy_name in policies and policy.calendar_name != name:
+            accumulated += max(calendar_named(name).elapsed(running_since, at), ZERO).total_seconds()
             name, running_since = policy.calendar_name, at
-        cal = resolved.get(name) or resolved.setdefault(name, clocks.calendar(name))
+        cal = calendar_named(name)
         new_due = cal.add(running_since, timedelta(seconds=max(target - accumulated, 0)))
-        warn = target * policy.warn_percent / 100 - accumulated
-        new_warn = cal.add(running_since, timedelta(seconds=max(warn, 0)))
-        retargeted = (target, name) != (row.target_seconds, row.calendar_name)
-        if new_due != row.due_at or retargeted:
+        retargeted = target != target_seconds or name != calendar_name
+        if new_due != due_at or retargeted:
+            new_warn = cal.add(running_since, timedelta(seconds=max(target * warn_fraction - accumulated, 0)))
             elapsed = accumulated + max(cal.elapsed(running_since, at), ZERO).total_seconds()
-            moves.append(Move(row.id, row.ticket_id, row.name, policy.name, row.due_at, new_due, new_warn, target,
-                              name, accumulated, running_since, elapsed, retargeted))
+            moves.append(Move(clock_id, ticket_id, clock, policy.name, due_at, new_due, new_warn, target, name,
+                              accumulated, running_since, elapsed, retargeted))
     shifts = [m.new_due - m.old_due for m in moves if m.old_due is not None]
     return Preview(tickets=len({m.ticket_id for m in moves}), clocks=len(moves),
                    earliest_shift=min(shifts, default=ZERO), latest_shift=max(shifts, default=ZERO), moves=moves)
@@ -93,62 +109,69 @@ def apply(preview: Preview, at: datetime, reason: str) -> int:
     moves = preview.moves
     if not moves:
         return 0
-    clock_rows = [(m.clock_id, m.new_due, m.new_warn, m.target_seconds, m.calendar_name, m.accumulated_seconds,
-                   m.running_since) for m in moves]
-    event_rows = [(m.ticket_id, m.clock, "retarget" if m.retargeted else "recalculate", reason[:200], at,
-                   m.policy_name, m.calendar_name, m.target_seconds,
-                   m.elapsed_seconds, m.new_due, {"old_due": m.old_due.isoformat() if m.old_due else None})
-                  for m in moves]
-    ticket_ids = sorted({m.ticket_id for m in moves})
+    at = at.astimezone(timezone.utc)
     if db.engine.dialect.name == "postgresql":
-        _apply_postgresql(clock_rows, event_rows, ticket_ids)
+        _apply_postgresql(moves, at, reason[:200])
     else:
-        _apply_generic(clock_rows, event_rows, ticket_ids)
+        _apply_generic(moves, at, reason[:200])
     db.session.commit()
-    return len(ticket_ids)
+    return len({m.ticket_id for m in moves})
 
 
-def _apply_postgresql(clock_rows, event_rows, ticket_ids) -> None:
-    import json
-
+def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
+    """COPY the moves into a temporary table; from it one UPDATE of the clocks, one INSERT of
+    their history events and one UPDATE of the tickets' next_due_at."""
+    lines, null = [], "\\N"
+    for m in moves:  # every instant here is in UTC, and the columns hold naive UTC: the offset is ignored
+        lines.append(f"{m.clock_id}\t{m.ticket_id}\t{m.clock}\t{m.policy_name}\t{m.new_due.isoformat()}\t"
+                     f"{m.new_warn.isoformat()}\t{m.target_seconds}\t{m.calendar_name}\t{m.accumulated_seconds}\t"
+                     f"{m.running_since.isoformat()}\t{m.elapsed_seconds}\t"
+                     f"{m.old_due.isoformat() if m.old_due else null}\t{'retarget' if m.retargeted else 'recalculate'}\n")
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE sla_moves (id int, due_at timestamp, warn_at timestamp, target_seconds int,"
-                    " calendar_name varchar(64), accumulated_seconds float8, running_since timestamp)"
-                    " ON COMMIT DROP")
+        cur.execute("SET LOCAL synchronous_commit TO OFF")
+        cur.execute("CREATE TEMP TABLE sla_moves (id int, ticket_id int, clock varchar(32), policy_name varchar(64),"
+                    " due_at timestamp, warn_at timestamp, target_seconds int, calendar_name varchar(64),"
+                    " accumulated_seconds float8, running_since timestamp, elapsed_seconds float8,"
+                    " old_due text, action varchar(16)) ON COMMIT DROP")
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
-            for cid, due, warn, target, cal, acc, since in clock_rows:
-                copy.write_row((cid, _naive(due), _naive(warn), target, cal, acc, _naive(since)))
+            copy.write("".join(lines))
+        cur.execute("ANALYZE sla_moves")
         cur.execute("UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
-                    " target_seconds = m.target_seconds, calendar_name = m.calendar_name,"
+                    " target_seconds = m.target_seconds, calendar_name = m.calendar_name, policy_name = m.policy_name,"
                     " accumulated_seconds = m.accumulated_seconds, running_since = m.running_since"
                     " FROM sla_moves m WHERE c.id = m.id")
-        with cur.copy("COPY sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
-                      " target_seconds, elapsed_seconds, due_at, data) FROM STDIN") as copy:
-            for row in event_rows:
-                copy.write_row((*row[:4], _naive(row[4]), *row[5:8], row[8], _naive(row[9]), json.dumps(row[10])))
-        cur.execute("UPDATE tickets t SET next_due_at = (SELECT min(c.due_at) FROM sla_clocks c"
-                    " WHERE c.ticket_id = t.id AND c.running_since IS NOT NULL) WHERE t.id = ANY(%s)",
-                    (ticket_ids,))
+        cur.execute("INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
+                    " target_seconds, elapsed_seconds, due_at, data)"
+                    " SELECT ticket_id, clock, action, %s, %s, policy_name, calendar_name, target_seconds,"
+                    " elapsed_seconds, due_at, json_build_object('old_due', old_due) FROM sla_moves ORDER BY id",
+                    (reason, at.replace(tzinfo=None)))
+        cur.execute("UPDATE tickets t SET next_due_at = n.due FROM (SELECT c.ticket_id, min(c.due_at) AS due"
+                    " FROM sla_clocks c WHERE c.running_since IS NOT NULL AND c.ticket_id IN"
+                    " (SELECT ticket_id FROM sla_moves) GROUP BY c.ticket_id) n"
+                    " WHERE t.id = n.ticket_id AND t.next_due_at IS DISTINCT FROM n.due")
 
 
-def _naive(t: datetime | None) -> datetime | None:
-    """An instant as the naive UTC the UTCDateTime columns hold."""
-    return None if t is None else t.astimezone(timezone.utc).replace(tzinfo=None)
+def _data(move: Move) -> dict:
+    """The event's record of where the deadline was."""
+    return {"old_due": move.old_due.isoformat() if move.old_due else None}
 
 
-def _apply_generic(clock_rows, event_rows, ticket_ids) -> None:
+def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
     c = SlaClock.__table__.c
     db.session.execute(
         SlaClock.__table__.update().where(c.id == db.bindparam("cid")).values(
             due_at=db.bindparam("due"), warn_at=db.bindparam("warn"), target_seconds=db.bindparam("target"),
             calendar_name=db.bindparam("cal"), accumulated_seconds=db.bindparam("acc"),
             running_since=db.bindparam("since")),
-        [dict(zip(("cid", "due", "warn", "target", "cal", "acc", "since"), row)) for row in clock_rows])
-    keys = ("ticket_id", "clock", "action", "reason", "at", "policy_name", "calendar_name", "target_seconds",
-            "elapsed_seconds", "due_at", "data")
-    db.session.execute(db.insert(SlaEvent), [dict(zip(keys, row)) for row in event_rows])
-    for ticket_id in ticket_ids:
+        [{"cid": m.clock_id, "due": m.new_due, "warn": m.new_warn, "target": m.target_seconds,
+          "cal": m.calendar_name, "acc": m.accumulated_seconds, "since": m.running_since} for m in moves])
+    db.session.execute(db.insert(SlaEvent), [{
+        "ticket_id": m.ticket_id, "clock": m.clock, "action": "retarget" if m.retargeted else "recalculate",
+        "reason": reason, "at": at, "policy_name": m.policy_name, "calendar_name": m.calendar_name,
+        "target_seconds": m.target_seconds, "elapsed_seconds": m.elapsed_seconds, "due_at": m.new_due,
+        "data": _data(m)} for m in moves])
+    for ticket_id in sorted({m.ticket_id for m in moves}):
         clocks.refresh_next_due(db.session.get(Ticket, ticket_id))
 
 

@@ -68,7 +68,6 @@ def upgrade():
     )
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sla_clocks_due_at'), ['due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sla_clocks_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sla_clocks_warn_at'), ['warn_at'], unique=False)
 
     op.create_table('sla_events',
@@ -99,7 +98,6 @@ def downgrade():
     op.drop_table('sla_events')
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sla_clocks_warn_at'))
-        batch_op.drop_index(batch_op.f('ix_sla_clocks_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_sla_clocks_due_at'))
 
     op.drop_table('sla_clocks')
