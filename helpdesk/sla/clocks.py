@@ -182,7 +182,7 @@ def customer_wrote(ticket: Ticket, at: datetime) -> None:
     """
     rows = clocks_of(ticket.id)
     first = rows.get("first_response")
-    if first is None or not first.stopped:
+    if first is None or not first.stopped or ticket.status in DONE_STATUSES:
         return
     policy = policy_of(ticket, rows)
     row = rows.get("next_response") or _new_row(ticket, "next_response", policy)
@@ -232,16 +232,23 @@ def sync_priority(ticket: Ticket, at: datetime, reason: str) -> bool:
 # --- reading -----------------------------------------------------------------------
 
 def clock_views(ticket: Ticket, at: datetime | None = None) -> list[dict]:
-    """Each clock of the ticket for the API and the ticket page (working times in seconds)."""
+    """Each clock of the ticket for the API and the ticket page (working times in seconds).
+
+    A running clock past its deadline shows as breached even before the breach job has run;
+    ``css`` adds the warning colour once the warning instant has passed."""
     at = at or now()
     views = []
     order = {"first_response": 0, "next_response": 1, "resolution": 2}
     for row in sorted(clocks_of(ticket.id).values(), key=lambda r: order[r.name]):
         clock = to_clock(row)
         cal = calendar(row.calendar_name)
+        state = "breached" if clock.running and clock.remaining(at, cal) < timedelta(0) else clock.state()
+        css = {"running": "ok", "met": "ok"}.get(state, state)
+        if state == "running" and (row.warned_at or (row.warn_at and row.warn_at <= at)):
+            css = "warning"
         views.append({
             "clock": row.name, "policy": row.policy_name, "calendar": row.calendar_name,
-            "target_seconds": row.target_seconds, "due_at": row.due_at, "state": clock.state(),
+            "target_seconds": row.target_seconds, "due_at": row.due_at, "state": state, "css": css,
             "elapsed_seconds": int(clock.elapsed(at, cal).total_seconds()),
             "remaining_seconds": int(clock.remaining(at, cal).total_seconds()),
             "warned_at": row.warned_at, "breached_at": row.breached_at,

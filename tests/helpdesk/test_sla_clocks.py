@@ -167,6 +167,7 @@ def test_a_priority_change_retargets_the_resolution_clock(app, now, make_staff):
     assert resolution.target_seconds == 8 * 3600 and resolution.due_at == local(2026, 12, 8, 18, 0)
 
 
+@pytest.mark.both_databases
 def test_a_calendar_change_mid_ticket_moves_the_deadline_and_is_in_the_history(app, now):
     now(local(2026, 12, 8, 10, 0))
     ticket = open_ticket()
@@ -184,6 +185,29 @@ def test_a_calendar_change_mid_ticket_moves_the_deadline_and_is_in_the_history(a
     events = [e for e in clocks.history(ticket.id) if e.action == "recalculate"]
     assert {e.clock for e in events} == {"first_response", "resolution"}
     assert events[0].data["old_due"] is not None
+
+
+def test_a_calendar_changed_signal_recomputes_open_tickets_in_the_background(app, now, monkeypatch):
+    now(local(2026, 12, 8, 10, 0))
+    ticket = open_ticket()
+    closed = schedules.Calendar.from_dict({**WORKING_DAYS.to_dict(), "exceptions": [
+        {"name": "Inwentaryzacja", "start": "2026-12-09", "hours": []}]})
+    # Stands in for the stored calendars of the calendars area, which this branch does not have.
+    monkeypatch.setattr(clocks, "calendar", lambda name: closed if name == "working-days" else schedules.builtin(name))
+    signals.calendar_changed.send("working-days")  # the job runs inline without Redis
+    assert clock(ticket, "first_response").due_at == local(2026, 12, 10, 10, 0)
+    assert any(e.reason == "calendar working-days changed" for e in clocks.history(ticket.id))
+
+
+def test_a_customer_message_on_a_solved_ticket_starts_no_clock(app, now, make_staff):
+    agent = make_staff()
+    now(local(2026, 12, 8, 10, 0))
+    ticket = open_ticket()
+    tickets.reply(ticket.id, agent, "Gotowe.")
+    tickets.change_status(ticket.id, agent, "solved")
+    customer_writes(ticket, "Dziękuję!")
+    assert clock(ticket, "next_response") is None
+    assert db.session.get(Ticket, ticket.id).next_due_at is None
 
 
 def test_the_stored_history_replays_to_the_stored_clocks(app, now, make_staff):

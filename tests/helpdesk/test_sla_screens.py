@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from helpdesk.auth import issue_api_token
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Ticket
@@ -19,6 +21,7 @@ def queue_rows(html: str) -> list[tuple[str, str]]:
     return re.findall(r'data-ticket="(KT-\d+)">\s*<td><a [^>]*>KT-\d+</a></td>\s*<td class="sla sla-(\w+)"', html)
 
 
+@pytest.mark.both_databases
 def test_the_queue_sorts_by_the_nearest_deadline_and_colours_it(app, client, now, make_staff):
     agent = make_staff("agent@kontakt.test", role="manager")
     now(local(2026, 12, 8, 10, 0))
