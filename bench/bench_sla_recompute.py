@@ -46,8 +46,9 @@ def fill(dsn: str, now) -> None:
                 start = created_at.replace(tzinfo=now.tzinfo)
                 for name, hours in (("first_response", 24), ("resolution", 72)):
                     target = timedelta(hours=hours)
-                    copy.write_row((ticket_id, name, "email-first-response", "working-days", int(target.total_seconds()),
-                                    0.0, naive(start), False, naive(calendar.add(start, target)),
+                    copy.write_row((ticket_id, name, "email-first-response", "working-days",
+                                    int(target.total_seconds()), 0.0, naive(start), False,
+                                    naive(calendar.add(start, target)),
                                     naive(calendar.add(start, target * 0.75))))
         cur.execute("UPDATE tickets t SET next_due_at = c.due FROM (SELECT ticket_id, min(due_at) AS due"
                     " FROM sla_clocks GROUP BY ticket_id) c WHERE c.ticket_id = t.id")
@@ -67,8 +68,8 @@ def main() -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": None,
-                          "SQLALCHEMY_DATABASE_URI": f"{SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"})
+        url = f"{SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade()
         now = utcnow()

@@ -1,12 +1,10 @@
 """Recalculation of open tickets' deadlines after a calendar or policy change: preview, then apply.
 
 Set-based: one read of the running clocks concerned, the deadlines computed with the
-compiled calendars, then bulk writes (COPY into a temporary table and one UPDATE on
-PostgreSQL, executemany elsewhere). Each moved clock gets a history event.
+compiled calendars, then bulk writes (COPY into a temporary table and set-based statements
+on PostgreSQL, executemany elsewhere). Each moved clock gets a history event.
 """
 from __future__ import annotations
-
-import json
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -126,7 +124,8 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
         lines.append(f"{m.clock_id}\t{m.ticket_id}\t{m.clock}\t{m.policy_name}\t{m.new_due.isoformat()}\t"
                      f"{m.new_warn.isoformat()}\t{m.target_seconds}\t{m.calendar_name}\t{m.accumulated_seconds}\t"
                      f"{m.running_since.isoformat()}\t{m.elapsed_seconds}\t"
-                     f"{m.old_due.isoformat() if m.old_due else null}\t{'retarget' if m.retargeted else 'recalculate'}\n")
+                     f"{m.old_due.isoformat() if m.old_due else null}\t"
+                     f"{'retarget' if m.retargeted else 'recalculate'}\n")
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")

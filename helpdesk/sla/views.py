@@ -55,7 +55,8 @@ class PolicyForm(FlaskForm):
     resolution_low = DecimalField(_l("Resolution, low (working hours)"), places=2,
                                   validators=[Optional(), NumberRange(min=0.02)])
     pause_statuses = MultiCheckboxField(_l("Statuses that pause the clocks"))
-    warn_percent = IntegerField(_l("Warn at (percentage of the target)"), validators=[DataRequired(), NumberRange(1, 99)])
+    warn_percent = IntegerField(_l("Warn at (percentage of the target)"),
+                                validators=[DataRequired(), NumberRange(1, 99)])
     escalation = MultiCheckboxField(_l("On a breach"))
 
     def fields(self) -> dict:
