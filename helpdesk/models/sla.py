@@ -84,8 +84,8 @@ class Notification(db.Model):
     email_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the next opening of the team
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
-    ticket: Mapped[Ticket] = relationship()
+    user: Mapped[User] = relationship(lazy="selectin")
+    ticket: Mapped[Ticket] = relationship(lazy="selectin")
 
 
 Index("ix_notifications_email_pending", Notification.email_at, postgresql_where=Notification.emailed_at.is_(None),

@@ -1,6 +1,7 @@
 """SLA policies: the shipped defaults, lookup by name, and the admin's edit service."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from routing.defaults import default_first_response_targets
@@ -110,6 +111,20 @@ def validate(fields: dict) -> dict:
 def draft(name: str, fields: dict) -> SlaPolicy:
     """An unsaved policy with the edited fields, for a preview."""
     return SlaPolicy(name=name, **validate(fields))
+
+
+def create_policy(actor, name: str) -> SlaPolicy:
+    """A new policy named for the routing rules, starting from the e-mail policy's targets."""
+    name = (name or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", name):
+        raise PolicyError("name: use lower-case letters, digits and hyphens (up to 64)")
+    if db.session.scalar(db.select(SlaPolicy.id).filter_by(name=name)) is not None:
+        raise PolicyError(f"name: a policy named {name!r} exists already")
+    policy = SlaPolicy(name=name, **{**SHIPPED["email-first-response"], "title": name})
+    db.session.add(policy)
+    audit.record(actor, "sla_policy", name, "create")
+    db.session.commit()
+    return policy
 
 
 def update_policy(actor, name: str, fields: dict) -> SlaPolicy:

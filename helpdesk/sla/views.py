@@ -18,7 +18,7 @@ from helpdesk.extensions import db
 from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
 from helpdesk.sla import alerts, clocks, recalc
-from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, draft, update_policy
+from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
 from helpdesk.views import STATUS_LABELS
 
 bp = Blueprint("sla", __name__)
@@ -102,11 +102,23 @@ def notifications():
     return render_template("agent/notifications.html", notifications=items, form=form)
 
 
-@bp.get("/admin/sla/")
+class NewPolicyForm(FlaskForm):
+    name = StringField(_l("New policy name"), validators=[DataRequired()])
+
+
+@bp.route("/admin/sla/", methods=["GET", "POST"])
 @roles_required("admin")
 def policies():
+    form = NewPolicyForm()
+    if form.validate_on_submit():
+        try:
+            created = create_policy(current_user, form.name.data)
+            return redirect(url_for("sla.policy", name=created.name))
+        except PolicyError as exc:
+            db.session.rollback()
+            flash(_("The policy could not be saved: %(problem)s", problem=str(exc)), "error")
     rows = db.session.scalars(db.select(SlaPolicy).order_by(SlaPolicy.name)).all()
-    return render_template("admin/sla_policies.html", policies=rows)
+    return render_template("admin/sla_policies.html", policies=rows, form=form)
 
 
 @bp.route("/admin/sla/<name>", methods=["GET", "POST"])

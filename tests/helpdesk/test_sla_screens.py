@@ -94,7 +94,12 @@ def test_a_bad_policy_edit_names_the_problem(app, client, make_staff):
         "apply": "1"}).get_data(as_text=True)
     assert "Nie można zapisać polityki: calendar_name: unknown calendar" in reply
     assert client.get("/admin/sla/nope").status_code == 404
-    assert client.get("/admin/sla/").status_code == 200
+    listing = client.get("/admin/sla/").get_data(as_text=True)
+    refused = client.post("/admin/sla/", data={"csrf_token": csrf_token_from(listing), "name": "Zła nazwa!"})
+    assert "use lower-case letters" in refused.get_data(as_text=True)
+    created = client.post("/admin/sla/", data={"csrf_token": csrf_token_from(listing), "name": "vip-first-response"})
+    assert created.headers["Location"].endswith("/admin/sla/vip-first-response")
+    assert db.session.scalar(db.select(SlaPolicy.calendar_name).filter_by(name="vip-first-response")) == "working-days"
 
 
 def test_agents_cannot_edit_policies(app, client, make_staff):
