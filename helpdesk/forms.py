@@ -66,7 +66,7 @@ class LoginForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("The message is empty.")), Length(max=20000)])
-    kind = SelectField(choices=[("reply", _l("Reply to customer")), ("note", _l("Internal note"))])
+    kind = SelectField(_l("Send as"), choices=[("reply", _l("Reply to customer")), ("note", _l("Internal note"))])
 
 
 class StatusForm(FlaskForm):
