@@ -67,10 +67,11 @@ def test_empty_fields_get_polish_errors_and_typed_text_stays(phone, shot):
     assert db.session.scalars(db.select(Ticket)).all() == []
 
 
-def test_language_switches_to_english_and_back(page):
+def test_language_switches_to_english_and_back(page, shot):
     page.goto("/contact")
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contact us")
+    shot(page, "english")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_label("Full name")).to_be_visible()
 

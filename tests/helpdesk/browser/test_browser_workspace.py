@@ -59,13 +59,14 @@ def test_agent_answers_a_ticket_from_the_queue(page, make_staff, shot):
     assert db.session.get(Ticket, ticket.id).status == "waiting"
 
 
-def test_logout_ends_the_session(page, make_staff):
+def test_logout_ends_the_session(page, make_staff, shot):
     make_staff("anna@kontakt.test", teams=["wsparcie-techniczne"])
     sign_in(page, "anna@kontakt.test")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kolejka")
 
     page.get_by_role("button", name="Wyloguj").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Panel konsultanta")
+    shot(page, "login")
     page.goto("/agent/")
     expect(page.get_by_label("Hasło")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Zaloguj się, aby kontynuować.")
