@@ -9,6 +9,7 @@ Set KONTAKT_SCREENSHOTS=/tmp/shots to keep a screenshot of each page a test call
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -97,3 +98,17 @@ def shot(request):
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{request.node.name}-{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def assert_controls_labelled():
+    """assert_controls_labelled(page): every visible form control has an accessible name (a label)."""
+    from playwright.sync_api import expect
+
+    def check(page):
+        controls = page.locator("input:not([type=hidden]), select, textarea, button").filter(visible=True)
+        assert controls.count() > 0
+        for control in controls.all():
+            expect(control).to_have_accessible_name(re.compile(r"\S"))
+
+    return check

@@ -82,8 +82,11 @@ def test_language_switches_to_english_and_back(page, shot):
     expect(page.locator("html")).to_have_attribute("lang", "pl")
 
 
-def test_form_is_filled_and_sent_with_the_keyboard_alone(page):
+def test_form_is_filled_and_sent_with_the_keyboard_alone(page, assert_controls_labelled):
     page.goto("/contact")
+    page.locator("summary").click()
+    assert_controls_labelled(page)
+    page.locator("summary").click()
     page.get_by_label("Imię i nazwisko").focus()
     page.keyboard.type("Jan Kowalczyk")
     for label, keys in [("Adres e-mail", "jan@example.pl"), ("Telefon (opcjonalnie)", "22 206 21 21")]:

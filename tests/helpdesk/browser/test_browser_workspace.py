@@ -28,7 +28,7 @@ def sign_in(page, email: str, password: str = "correct horse"):
     page.get_by_role("button", name="Zaloguj się").click()
 
 
-def test_agent_answers_a_ticket_from_the_queue(page, make_staff, shot):
+def test_agent_answers_a_ticket_from_the_queue(page, make_staff, shot, assert_controls_labelled):
     ticket = customer_writes("Logowanie do panelu", "Nie mogę się zalogować od wczoraj.")
     make_staff("anna@kontakt.test", name="Anna Zielińska", teams=["wsparcie-techniczne"])
     sign_in(page, "anna@kontakt.test")
@@ -41,6 +41,7 @@ def test_agent_answers_a_ticket_from_the_queue(page, make_staff, shot):
     row.get_by_role("link", name=ticket.number).click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.number)
+    assert_controls_labelled(page)
     expect(page.locator("article.message").first).to_contain_text("Nie mogę się zalogować od wczoraj.")
     page.get_by_label("Wiadomość").fill("Proszę zresetować hasło linkiem z e-maila.")
     page.get_by_label("Wyślij jako").select_option(label="Odpowiedź do klienta")
