@@ -50,7 +50,7 @@ def browser():
     except ImportError as exc:
         unavailable("Playwright", exc)
     if not Path(CHROMIUM).exists():
-        unavailable("Chromium", FileNotFoundError(CHROMIUM))
+        unavailable("Chromium", FileNotFoundError(f"no browser at {CHROMIUM} (apt-get install chromium)"))
     with sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

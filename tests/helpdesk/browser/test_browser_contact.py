@@ -117,3 +117,16 @@ def test_form_is_filled_and_sent_with_the_keyboard_alone(page, assert_controls_l
     expect(page.get_by_role("heading", level=1)).to_have_text("Dziękujemy, otrzymaliśmy Twoje zgłoszenie")
     number = page.locator(".ticket-number").inner_text()
     assert db.session.get(Ticket, Ticket.id_from_number(number)).subject == "Nie mogę się zalogować"
+
+
+def test_a_file_that_is_not_a_document_is_refused_next_to_the_file_field(page):
+    page.goto("/contact")
+    page.get_by_label("Imię i nazwisko").fill("Jan Kowalczyk")
+    attachments = page.get_by_label(re.compile("^Załączniki"))
+    attachments.set_input_files({"name": "program.exe", "mimeType": "application/octet-stream",
+                                 "buffer": b"MZ\x90\x00" + bytes(60)})
+    page.get_by_role("button", name="Wyślij").click()
+
+    expect(attachments).to_have_accessible_description("Plik program.exe nie jest plikiem PDF, JPG ani PNG.")
+    expect(attachments).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Imię i nazwisko")).to_have_value("Jan Kowalczyk")
