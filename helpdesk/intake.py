@@ -46,7 +46,9 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
     With ``thread_to`` the contact is a customer message on that ticket; otherwise a new
     ticket is opened. Receiving the same raw contact twice returns its ticket unchanged.
     """
-    raw = db.session.get(RawContact, raw_id)
+    # The row lock makes a concurrent second delivery of the same contact wait, then see it processed.
+    raw = db.session.scalars(db.select(RawContact).filter_by(id=raw_id).with_for_update()
+                             .execution_options(populate_existing=True)).one()
     if raw.status == "processed" and raw.ticket_id:
         return db.session.get(Ticket, raw.ticket_id)
     contact = _without_nul(contact)
