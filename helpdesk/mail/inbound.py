@@ -214,7 +214,8 @@ def ticket_from_quarantined(raw_id: int, actor: User | None) -> Ticket:
     found = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", sender)
     contact = InboundContact(
         channel=raw.channel, received_at=raw.received_at, subject=subject or f"Kwarantanna #{raw.id}",
-        from_email=found.group(0) if found else "", text=raw.payload[:100_000].decode("utf-8", "replace"),
+        from_email=found.group(0) if found else "",
+        text=re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", raw.payload[:100_000].decode("utf-8", "replace")),
         attachments=[InboundAttachment(filename=f"original-{raw.id}.eml" if email_mail else f"original-{raw.id}.bin",
                                        media_type=raw.media_type, content=raw.payload)],
     )

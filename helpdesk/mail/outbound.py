@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import current_app, render_template
+from flask import current_app
 
 import schedules
 from channels.email import SendFailed, compose
@@ -161,7 +161,8 @@ def send_acknowledgement(ticket_id: int) -> None:
 def _deliver_acknowledgement(ack: Acknowledgement, ticket: Ticket) -> None:
     config = current_app.config
     due = format_due(expected_answer_by(ticket), ack.language)
-    text = render_template(f"mail/acknowledgement.{ack.language}.txt", ticket=ticket, due=due)
+    # The Jinja environment directly: a job has no request for the page context processors.
+    text = current_app.jinja_env.get_template(f"mail/acknowledgement.{ack.language}.txt").render(ticket=ticket, due=due)
     subject = ("We have received your request: " if ack.language == "en" else "Otrzymaliśmy Twoje zgłoszenie: ")
     in_reply_to, references = _thread_ids(ticket)
     mail = compose(from_address=config["MAIL_FROM"], from_name="Kontakt", to=ack.address,

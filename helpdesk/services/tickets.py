@@ -70,7 +70,7 @@ def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_
         tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
     )
     if ticket.team is None and team_id is not None:
-        ticket.team_id = team_id
+        ticket.team = db.session.get(Team, team_id)
     db.session.add(ticket)
     db.session.flush()
     record_event(ticket, "created", channel=contact.channel)
