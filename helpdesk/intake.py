@@ -44,7 +44,7 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
     """Turn a stored raw contact into a ticket message, in one transaction.
 
     With ``thread_to`` the contact is a customer message on that ticket (which goes back
-    to open, see tickets.customer_replied); otherwise a new ticket is opened, with
+    to open unless the mail is automated, see tickets.customer_replied); otherwise a new ticket is opened, with
     ``team_id`` and ``linked_ticket_id`` passed to tickets.open_ticket. Receiving the
     same raw contact twice returns its ticket unchanged.
     """
@@ -60,7 +60,8 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
                                 author_name=contact.from_name or contact.from_email, subject=contact.subject,
                                 attachments=contact.attachments, external_message_id=contact.message_id,
                                 call_id=contact.call_id, raw_contact_id=raw.id)
-            tickets.customer_replied(ticket)
+            if not contact.is_automated:  # an out-of-office answer is not the customer replying
+                tickets.customer_replied(ticket)
             created = False
         else:
             ticket = tickets.open_ticket(contact, customer, raw.id, team_id=team_id,

@@ -150,9 +150,9 @@ def send_acknowledgement(ticket_id: int) -> None:
         if recent >= current_app.config["MAIL_ACK_LIMIT_PER_HOUR"]:
             log.info("no acknowledgement for %s: %s already sent to %s this hour", ticket.number, recent, address)
             return
-        ack = Acknowledgement(ticket_id=ticket.id, address=address, language="en" if ticket.language == "en" else "pl")
+        ack = Acknowledgement(ticket_id=ticket.id, address=address, language="en" if ticket.language == "en" else "pl",
+                              delivery_status="queued", delivery_attempts=0)
         db.session.add(ack)
-        db.session.commit()
     elif ack.delivery_status == "sent":
         return
     _deliver_acknowledgement(ack, ticket)

@@ -121,6 +121,15 @@ def test_customer_reply_to_waiting_ticket_opens_it(app, make_staff):
     assert db.session.get(Ticket, first.ticket_id).status == "open"
 
 
+def test_out_of_office_answer_leaves_a_waiting_ticket_waiting(app, make_staff):
+    first = inbound.ingest(mail(1), source="test")
+    ticket_service.change_status(first.ticket_id, make_staff(), "waiting")
+    away = inbound.ingest(mail(2, in_reply_to="m1@example.pl", extra="Auto-Submitted: auto-replied\r\n"),
+                          source="test")
+    db.session.expire_all()
+    assert away.ticket_id == first.ticket_id and db.session.get(Ticket, first.ticket_id).status == "waiting"
+
+
 def test_reply_to_closed_ticket_reopens_within_the_limit_else_opens_a_linked_one(app, make_staff):
     agent = make_staff()
     first = inbound.ingest(mail(1), source="test")
@@ -243,3 +252,15 @@ def test_agent_view_folds_quoted_text(app, client, make_staff):
     page = client.get(f"/agent/tickets/{result.ticket_id}").get_data(as_text=True)
     assert "<details><summary>Pokaż cytowaną treść</summary>" in page
     assert page.index("to pomogło") < page.index("<details>") < page.index("Prosimy o numer umowy")
+
+
+def test_html_body_is_shown_only_on_request(app, client, make_staff):
+    raw = (b"From: jan@example.pl\r\nTo: bok@kontakt.test\r\nSubject: HTML\r\nMessage-ID: <h1@example.pl>\r\n"
+           b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Tekst <b>pogrubiony</b></p><script>alert(1)</script>")
+    result = inbound.ingest(raw, source="test")
+    login(client, make_staff(role="lead").email)
+    plain = client.get(f"/agent/tickets/{result.ticket_id}").get_data(as_text=True)
+    assert "<b>pogrubiony</b>" not in plain and "Tekst" in plain and "Pokaż wersję HTML" in plain
+    message_id = db.session.scalar(db.select(Message.id))
+    html = client.get(f"/agent/tickets/{result.ticket_id}?html={message_id}").get_data(as_text=True)
+    assert "<b>pogrubiony</b>" in html and "alert(1)" not in html
