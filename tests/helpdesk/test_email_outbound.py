@@ -206,3 +206,27 @@ def test_mailbox_validation_names_the_problem(app):
                      team="nope")
     with pytest.raises(MailboxInvalid, match="needs its IMAP password"):
         save_mailbox(None, address="bok@x.pl", imap_host="h", imap_port=993, imap_username="u")
+
+
+def test_on_rq_the_reply_is_a_retried_job_a_worker_sends(app, smtp, make_staff, redis_url, monkeypatch):
+    import uuid
+
+    from helpdesk import jobs
+
+    agent = make_staff(role="lead")
+    first = inbound.ingest(mail(1), source="test")  # inline: acknowledged at once
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    try:
+        reply = ticket_service.reply(first.ticket_id, agent, "Odpowiedź przez kolejkę")
+        [job] = jobs.queue().get_jobs()
+        assert job.func_name == "helpdesk.mail.outbound.send_message_email" and job.retries_left == 3
+        assert len(smtp.received) == 1  # only the acknowledgement so far
+        jobs.run_worker(burst=True, with_scheduler=False)
+        db.session.expire_all()
+        assert db.session.get(Message, reply.id).delivery_status == "sent"
+        assert "Odpowiedź przez kolejkę" in received(smtp)[-1].get_content()
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
