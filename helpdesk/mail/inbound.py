@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -209,6 +210,7 @@ def ticket_from_quarantined(raw_id: int, actor: User | None) -> Ticket:
     """A ticket made by hand from a quarantined contact: its text as the body, the original attached."""
     raw = _quarantined_raw(raw_id)
     email_mail = raw.media_type == "message/rfc822"
+    extension = mimetypes.guess_extension(raw.media_type) or ".bin"
     headers = BytesHeaderParser(policy=default_policy).parsebytes(raw.payload) if email_mail else {}
     subject, sender = _safe_header(headers, "Subject"), _safe_header(headers, "From")
     found = re.search(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", sender)
@@ -216,7 +218,7 @@ def ticket_from_quarantined(raw_id: int, actor: User | None) -> Ticket:
         channel=raw.channel, received_at=raw.received_at, subject=subject or f"Kwarantanna #{raw.id}",
         from_email=found.group(0) if found else "",
         text=re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", raw.payload[:100_000].decode("utf-8", "replace")),
-        attachments=[InboundAttachment(filename=f"original-{raw.id}.eml" if email_mail else f"original-{raw.id}.bin",
+        attachments=[InboundAttachment(filename=f"original-{raw.id}{'.eml' if email_mail else extension}",
                                        media_type=raw.media_type, content=raw.payload)],
     )
     audit.record(actor, "quarantine", raw.id, "manual-ticket", reason=raw.reason)
