@@ -1,6 +1,7 @@
 """Intake: persist the raw contact first, then thread it onto a ticket or open a new one."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from sqlalchemy.exc import IntegrityError
@@ -44,13 +45,14 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
     """Turn a stored raw contact into a ticket message, in one transaction.
 
     With ``thread_to`` the contact is a customer message on that ticket (which goes back
-    to open unless the mail is automated, see tickets.customer_replied); otherwise a new ticket is opened, with
-    ``team_id`` and ``linked_ticket_id`` passed to tickets.open_ticket. Receiving the
-    same raw contact twice returns its ticket unchanged.
+    to open unless the mail is automated, see tickets.customer_replied); otherwise a new
+    ticket is opened, with ``team_id`` and ``linked_ticket_id`` passed to
+    tickets.open_ticket. Receiving the same raw contact twice returns its ticket unchanged.
     """
     raw = db.session.get(RawContact, raw_id)
     if raw.status == "processed" and raw.ticket_id:
         return db.session.get(Ticket, raw.ticket_id)
+    contact = _without_nul(contact)
     try:
         customer = customers.identify(contact)
         if thread_to is not None:
@@ -78,3 +80,10 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
         raise
     signals.ticket_committed.send(ticket.id, created=created)
     return ticket
+
+
+def _without_nul(contact: InboundContact) -> InboundContact:
+    """The contact with NUL characters removed from its text (PostgreSQL cannot store them)."""
+    changes = {f.name: getattr(contact, f.name).replace("\x00", "") for f in dataclasses.fields(contact)
+               if isinstance(getattr(contact, f.name), str) and "\x00" in getattr(contact, f.name)}
+    return dataclasses.replace(contact, **changes) if changes else contact
