@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     views.init_app(app)
     register_blueprints(app)
+    from helpdesk.mail import init_app as init_mail
+    init_mail(app)
     return app
 
 

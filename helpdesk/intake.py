@@ -40,11 +40,14 @@ def quarantine(raw_id: int, reason: str) -> None:
     db.session.commit()
 
 
-def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = None) -> Ticket:
+def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = None,
+            team_id: int | None = None, linked_ticket_id: int | None = None) -> Ticket:
     """Turn a stored raw contact into a ticket message, in one transaction.
 
-    With ``thread_to`` the contact is a customer message on that ticket; otherwise a new
-    ticket is opened. Receiving the same raw contact twice returns its ticket unchanged.
+    With ``thread_to`` the contact is a customer message on that ticket (which goes back
+    to open unless the mail is automated, see tickets.customer_replied); otherwise a new
+    ticket is opened, with ``team_id`` and ``linked_ticket_id`` passed to
+    tickets.open_ticket. Receiving the same raw contact twice returns its ticket unchanged.
     """
     # The row lock makes a concurrent second delivery of the same contact wait, then see it processed.
     raw = db.session.scalars(db.select(RawContact).filter_by(id=raw_id).with_for_update()
@@ -61,9 +64,12 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
                                 author_name=contact.from_name or contact.from_email, subject=contact.subject,
                                 attachments=contact.attachments, external_message_id=contact.message_id,
                                 call_id=contact.call_id, raw_contact_id=raw.id)
+            if not contact.is_automated:  # an out-of-office answer is not the customer replying
+                tickets.customer_replied(ticket)
             created = False
         else:
-            ticket = tickets.open_ticket(contact, customer, raw.id)
+            ticket = tickets.open_ticket(contact, customer, raw.id, team_id=team_id,
+                                         linked_ticket_id=linked_ticket_id)
             created = True
         raw.status = "processed"
         raw.ticket_id = ticket.id
