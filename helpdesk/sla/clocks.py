@@ -179,18 +179,19 @@ def customer_wrote(ticket: Ticket, at: datetime) -> None:
     """A customer message after the first response starts the next response clock.
 
     While an earlier message is still unanswered the running clock keeps counting from it.
+    A message that left the ticket waiting, solved or closed (an automated answer) starts nothing.
     """
     rows = clocks_of(ticket.id)
     first = rows.get("first_response")
-    if first is None or not first.stopped or ticket.status in DONE_STATUSES:
+    if first is None or not first.stopped:
         return
     policy = policy_of(ticket, rows)
+    if ticket.status in DONE_STATUSES or ticket.status in policy.pause_statuses:
+        return
     row = rows.get("next_response") or _new_row(ticket, "next_response", policy)
     if row is None or (row.id is not None and not row.stopped):
         return
     _change(ticket, row, "start", at, "customer message", policy)
-    if ticket.status in policy.pause_statuses:
-        _change(ticket, row, "pause", at, "status " + ticket.status, policy)
     refresh_next_due(ticket)
 
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +13,7 @@ from wtforms import DecimalField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from helpdesk.auth import STAFF, roles_required
+from helpdesk.mail.outbound import format_due
 from helpdesk.extensions import db
 from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
@@ -22,7 +22,6 @@ from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, d
 from helpdesk.views import STATUS_LABELS
 
 bp = Blueprint("sla", __name__)
-WARSAW = ZoneInfo("Europe/Warsaw")
 
 ESCALATION_LABELS = {"notify_lead": _l("Notify the team lead"), "raise_priority": _l("Raise the priority"),
                      "return_to_queue": _l("Return the ticket to the team queue (unless pinned)")}
@@ -30,8 +29,6 @@ STATE_LABELS = {"running": _l("running"), "paused": _l("paused"), "met": _l("met
 ACTION_LABELS = {"start": _l("started"), "pause": _l("paused"), "resume": _l("resumed"), "stop": _l("stopped"),
                  "retarget": _l("target changed"), "warning": _l("warning"), "breach": _l("breached"),
                  "recalculate": _l("recalculated")}
-# Polish says "do wtorku": the weekday in the genitive, which CLDR does not provide.
-_PL_WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -185,11 +182,8 @@ def sla_summaries(tickets) -> dict[int, dict]:
 
 
 def answer_by(due: datetime) -> str:
-    """The instant as the contact page promises it: "wtorku, 9 grudnia, 14:30" (Europe/Warsaw)."""
-    if str(get_locale()) == "pl":
-        local = due.astimezone(WARSAW)
-        return f"{_PL_WEEKDAYS_GENITIVE[local.weekday()]}, {format_datetime(due, 'd MMMM, HH:mm')}"
-    return format_datetime(due, "EEEE, d MMMM, HH:mm")
+    """The promise as the acknowledgement e-mail words it: "do wtorku, 9 grudnia 2026, 14:30"."""
+    return format_due(due, str(get_locale()))
 
 
 def init_app(app) -> None:

@@ -44,10 +44,11 @@ def open_ticket(text: str = "Proszę o harmonogram spłaty.", category: str | No
                                                  subject="Spłata", text=text, form_category=category))
 
 
-def customer_writes(ticket: Ticket, text: str = "Czy jest już odpowiedź?") -> None:
+def customer_writes(ticket: Ticket, text: str = "Czy jest już odpowiedź?", automated: bool = False) -> None:
     raw, _ = intake.store_raw(channel="email", source="test", payload=text.encode(), media_type="text/plain")
     intake.receive(raw.id, InboundContact(channel="email", received_at=clocks.now(), from_email="klient@example.pl",
-                                          subject="Re: Spłata", text=text), thread_to=ticket)
+                                          subject="Re: Spłata", text=text, is_automated=automated),
+                   thread_to=ticket)
 
 
 def clock(ticket: Ticket, name: str) -> SlaClock:
@@ -199,15 +200,21 @@ def test_a_calendar_changed_signal_recomputes_open_tickets_in_the_background(app
     assert any(e.reason == "calendar working-days changed" for e in clocks.history(ticket.id))
 
 
-def test_a_customer_message_on_a_solved_ticket_starts_no_clock(app, now, make_staff):
+def test_a_customer_reply_reopens_a_solved_ticket_and_an_automated_one_starts_nothing(app, now, make_staff):
     agent = make_staff()
     now(local(2026, 12, 8, 10, 0))
     ticket = open_ticket()
-    tickets.reply(ticket.id, agent, "Gotowe.")
+    tickets.reply(ticket.id, agent, "Proszę o dokument.")
+    tickets.change_status(ticket.id, agent, "waiting")
+    now(local(2026, 12, 8, 11, 0))
+    customer_writes(ticket, "Jestem na urlopie do poniedziałku.", automated=True)
+    assert clock(ticket, "next_response") is None and state(ticket, "resolution") == "paused"
     tickets.change_status(ticket.id, agent, "solved")
-    customer_writes(ticket, "Dziękuję!")
-    assert clock(ticket, "next_response") is None
-    assert db.session.get(Ticket, ticket.id).next_due_at is None
+    now(local(2026, 12, 8, 12, 0))
+    customer_writes(ticket, "Jednak mam jeszcze pytanie.")
+    assert db.session.get(Ticket, ticket.id).status == "open"
+    assert state(ticket, "resolution") == "running" and state(ticket, "next_response") == "running"
+    assert clock(ticket, "next_response").running_since == local(2026, 12, 8, 12, 0)
 
 
 def test_the_stored_history_replays_to_the_stored_clocks(app, now, make_staff):

@@ -54,12 +54,12 @@ def test_the_ticket_page_shows_each_clock_with_its_history(app, client, now, mak
 def test_the_confirmation_page_promises_the_first_response_deadline(app, client, now):
     now(local(2026, 12, 8, 14, 30))  # Tuesday: 24 working hours later is Wednesday 14:30
     page = client.post("/contact", data=form_data(client), follow_redirects=True).get_data(as_text=True)
-    assert "Odpowiemy najpóźniej do środy, 9 grudnia, 14:30." in page
+    assert "Odpowiemy najpóźniej do środy, 9 grudnia 2026, 14:30." in page
     now(local(2026, 12, 11, 16, 0))  # Friday: the weekend does not count
     page = client.post("/contact", data=form_data(client), follow_redirects=True).get_data(as_text=True)
-    assert "Odpowiemy najpóźniej do poniedziałku, 14 grudnia, 16:00." in page
+    assert "Odpowiemy najpóźniej do poniedziałku, 14 grudnia 2026, 16:00." in page
     english = client.get("/contact/sent?lang=en").get_data(as_text=True)
-    assert "We will answer by Monday, 14 December, 16:00 at the latest." in english
+    assert "We will answer by Monday, 14 December 2026, 16:00 at the latest." in english
 
 
 def test_a_policy_edit_is_previewed_then_applied_to_open_tickets(app, client, now, make_staff):
