@@ -35,6 +35,7 @@ class Move:
     running_since: datetime
     elapsed_seconds: float
     retargeted: bool
+    read_since: datetime  # running_since as read: a clock paused or resumed since is left alone
 
 
 @dataclass
@@ -72,7 +73,7 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
         return cal
 
     moves = []
-    for (clock_id, ticket_id, clock, policy_name, calendar_name, target_seconds, accumulated, running_since, due_at,
+    for (clock_id, ticket_id, clock, policy_name, calendar_name, target_seconds, accumulated, read_since, due_at,
          priority, channel) in db.session.execute(query).all():
         key = (policy_name, clock, priority, channel)
         found = targets.get(key)
@@ -82,7 +83,7 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
             found = targets[key] = (policy, None if minutes is None else minutes * 60, policy.warn_percent / 100)
         policy, target, warn_fraction = found
         target = target_seconds if target is None else target
-        name = calendar_name
+        name, running_since = calendar_name, read_since
         if policy_name in policies and policy.calendar_name != name:
             accumulated += max(calendar_named(name).elapsed(running_since, at), ZERO).total_seconds()
             name, running_since = policy.calendar_name, at
@@ -93,7 +94,7 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
             new_warn = cal.add(running_since, timedelta(seconds=max(target * warn_fraction - accumulated, 0)))
             elapsed = accumulated + max(cal.elapsed(running_since, at), ZERO).total_seconds()
             moves.append(Move(clock_id, ticket_id, clock, policy.name, due_at, new_due, new_warn, target, name,
-                              accumulated, running_since, elapsed, retargeted))
+                              accumulated, running_since, elapsed, retargeted, read_since))
     shifts = [m.new_due - m.old_due for m in moves if m.old_due is not None]
     return Preview(tickets=len({m.ticket_id for m in moves}), clocks=len(moves),
                    earliest_shift=min(shifts, default=ZERO), latest_shift=max(shifts, default=ZERO), moves=moves)
@@ -125,25 +126,26 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
                      f"{m.new_warn.isoformat()}\t{m.target_seconds}\t{m.calendar_name}\t{m.accumulated_seconds}\t"
                      f"{m.running_since.isoformat()}\t{m.elapsed_seconds}\t"
                      f"{m.old_due.isoformat() if m.old_due else null}\t"
-                     f"{'retarget' if m.retargeted else 'recalculate'}\n")
+                     f"{'retarget' if m.retargeted else 'recalculate'}\t{m.read_since.isoformat()}\n")
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")
         cur.execute("CREATE TEMP TABLE sla_moves (id int, ticket_id int, clock varchar(32), policy_name varchar(64),"
                     " due_at timestamp, warn_at timestamp, target_seconds int, calendar_name varchar(64),"
                     " accumulated_seconds float8, running_since timestamp, elapsed_seconds float8,"
-                    " old_due text, action varchar(16)) ON COMMIT DROP")
+                    " old_due text, action varchar(16), read_since timestamp) ON COMMIT DROP")
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
             copy.write("".join(lines))
         cur.execute("ANALYZE sla_moves")
-        cur.execute("UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
+        cur.execute("WITH moved AS (UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
                     " target_seconds = m.target_seconds, calendar_name = m.calendar_name, policy_name = m.policy_name,"
                     " accumulated_seconds = m.accumulated_seconds, running_since = m.running_since"
-                    " FROM sla_moves m WHERE c.id = m.id")
-        cur.execute("INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
+                    " FROM sla_moves m WHERE c.id = m.id AND c.running_since = m.read_since RETURNING c.id)"
+                    " INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
                     " target_seconds, elapsed_seconds, due_at, data)"
                     " SELECT ticket_id, clock, action, %s, %s, policy_name, calendar_name, target_seconds,"
-                    " elapsed_seconds, due_at, json_build_object('old_due', old_due) FROM sla_moves ORDER BY id",
+                    " elapsed_seconds, due_at, json_build_object('old_due', old_due)"
+                    " FROM sla_moves JOIN moved USING (id) ORDER BY id",
                     (reason, at.replace(tzinfo=None)))
         cur.execute("UPDATE tickets t SET next_due_at = n.due FROM (SELECT c.ticket_id, min(c.due_at) AS due"
                     " FROM sla_clocks c WHERE c.running_since IS NOT NULL AND c.ticket_id IN"
@@ -157,14 +159,17 @@ def _data(move: Move) -> dict:
 
 
 def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
+    """executemany, for SQLite (the single-process demo and development database)."""
     c = SlaClock.__table__.c
     db.session.execute(
-        SlaClock.__table__.update().where(c.id == db.bindparam("cid")).values(
+        SlaClock.__table__.update().where(c.id == db.bindparam("cid"), c.running_since == db.bindparam("read"))
+        .values(
             due_at=db.bindparam("due"), warn_at=db.bindparam("warn"), target_seconds=db.bindparam("target"),
-            calendar_name=db.bindparam("cal"), accumulated_seconds=db.bindparam("acc"),
-            running_since=db.bindparam("since")),
+            calendar_name=db.bindparam("cal"), policy_name=db.bindparam("policy"),
+            accumulated_seconds=db.bindparam("acc"), running_since=db.bindparam("since")),
         [{"cid": m.clock_id, "due": m.new_due, "warn": m.new_warn, "target": m.target_seconds,
-          "cal": m.calendar_name, "acc": m.accumulated_seconds, "since": m.running_since} for m in moves])
+          "cal": m.calendar_name, "policy": m.policy_name, "acc": m.accumulated_seconds, "since": m.running_since, "read": m.read_since}
+         for m in moves])
     db.session.execute(db.insert(SlaEvent), [{
         "ticket_id": m.ticket_id, "clock": m.clock, "action": "retarget" if m.retargeted else "recalculate",
         "reason": reason, "at": at, "policy_name": m.policy_name, "calendar_name": m.calendar_name,

@@ -237,3 +237,18 @@ def test_the_stored_history_replays_to_the_stored_clocks(app, now, make_staff):
                                                                           stored.state())
     # 1 h on Friday evening, paused until Tuesday 9:30, then 1.5 h until solved.
     assert replayed["resolution"].accumulated == timedelta(hours=2, minutes=30)
+
+
+def test_a_recalculation_leaves_alone_a_clock_paused_since_it_was_planned(app, now, make_staff):
+    agent = make_staff()
+    now(local(2026, 12, 8, 10, 0))
+    ticket = open_ticket()
+    closed = schedules.Calendar.from_dict({**WORKING_DAYS.to_dict(), "exceptions": [
+        {"name": "Inwentaryzacja", "start": "2026-12-09", "hours": []}]})
+    at = now(local(2026, 12, 8, 11, 0))
+    preview = recalc.plan(at, calendars={"working-days": closed})
+    tickets.change_status(ticket.id, agent, "waiting")  # between the preview and the apply
+    recalc.apply(preview, at, "calendar working-days changed")
+    resolution = clock(ticket, "resolution")
+    assert resolution.running_since is None and resolution.due_at is None
+    assert not [e for e in clocks.history(ticket.id) if e.action == "recalculate"]
