@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from channels.email.outbound import SendFailed
+from schedules import CalendarError
 from helpdesk import jobs, mailer
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
@@ -62,7 +63,10 @@ def _fire(ticket: Ticket, row: SlaClock, kind: str, at: datetime) -> None:
     if kind == "breach":
         _escalate(ticket, policy)
     team_calendar = clocks.calendar(ticket.team.calendar_name if ticket.team else "contact-centre")
-    email_at = team_calendar.next_open(at)
+    try:
+        email_at = team_calendar.next_open(at)
+    except CalendarError:  # a team that never opens again gets its alerts in the app only
+        email_at = None
     for user in recipients:
         db.session.add(Notification(user_id=user.id, ticket_id=ticket.id, kind=kind, clock=row.name,
                                     due_at=row.due_at, created_at=at, email_at=email_at))

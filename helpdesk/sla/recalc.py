@@ -18,7 +18,7 @@ from helpdesk.sla.policies import get_policy, target_minutes
 ZERO = timedelta(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Move:
     """One running clock whose deadline or target changes."""
 
