@@ -137,15 +137,17 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
             copy.write("".join(lines))
         cur.execute("ANALYZE sla_moves")
-        cur.execute("WITH moved AS (UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
+        # Drop the moves of clocks paused, resumed or stopped since the plan (they were recomputed then).
+        cur.execute("DELETE FROM sla_moves m USING sla_clocks c"
+                    " WHERE c.id = m.id AND c.running_since IS DISTINCT FROM m.read_since")
+        cur.execute("UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
                     " target_seconds = m.target_seconds, calendar_name = m.calendar_name, policy_name = m.policy_name,"
                     " accumulated_seconds = m.accumulated_seconds, running_since = m.running_since"
-                    " FROM sla_moves m WHERE c.id = m.id AND c.running_since = m.read_since RETURNING c.id)"
-                    " INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
+                    " FROM sla_moves m WHERE c.id = m.id AND c.running_since = m.read_since")
+        cur.execute("INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
                     " target_seconds, elapsed_seconds, due_at, data)"
                     " SELECT ticket_id, clock, action, %s, %s, policy_name, calendar_name, target_seconds,"
-                    " elapsed_seconds, due_at, json_build_object('old_due', old_due)"
-                    " FROM sla_moves JOIN moved USING (id) ORDER BY id",
+                    " elapsed_seconds, due_at, json_build_object('old_due', old_due) FROM sla_moves ORDER BY id",
                     (reason, at.replace(tzinfo=None)))
         cur.execute("UPDATE tickets t SET next_due_at = n.due FROM (SELECT c.ticket_id, min(c.due_at) AS due"
                     " FROM sla_clocks c WHERE c.running_since IS NOT NULL AND c.ticket_id IN"
