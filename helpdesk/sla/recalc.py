@@ -170,7 +170,8 @@ def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
             calendar_name=db.bindparam("cal"), policy_name=db.bindparam("policy"),
             accumulated_seconds=db.bindparam("acc"), running_since=db.bindparam("since")),
         [{"cid": m.clock_id, "due": m.new_due, "warn": m.new_warn, "target": m.target_seconds,
-          "cal": m.calendar_name, "policy": m.policy_name, "acc": m.accumulated_seconds, "since": m.running_since, "read": m.read_since}
+          "cal": m.calendar_name, "policy": m.policy_name, "acc": m.accumulated_seconds,
+          "since": m.running_since, "read": m.read_since}
          for m in moves])
     db.session.execute(db.insert(SlaEvent), [{
         "ticket_id": m.ticket_id, "clock": m.clock, "action": "retarget" if m.retargeted else "recalculate",
