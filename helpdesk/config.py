@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "starttls"),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "ROUTING_GRACE_MINUTES": _int("ROUTING_GRACE_MINUTES", 15),
+        "ROUTING_UNROUTED_MINUTES": _int("ROUTING_UNROUTED_MINUTES", 5),
     }
 
 
