@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 import schedules
 from routing import (
@@ -28,7 +28,7 @@ from routing.simulation import FirstResponseTarget
 from helpdesk import jobs, periodic, signals
 from helpdesk.extensions import db
 from helpdesk.models import Category, Message, Team, Ticket, TicketEvent, User
-from helpdesk.models.core import OPEN_STATUSES
+from helpdesk.models.core import OPEN_STATUSES, agent_skills, agent_teams
 from helpdesk.models.routing import RuleSetVersion
 from helpdesk.models.types import utcnow
 from helpdesk.services.audit import record
@@ -157,10 +157,18 @@ def load_roster(*, with_teams_only: bool = False) -> Roster:
             .where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_not(None))
             .group_by(Ticket.assignee_id, Ticket.channel)):
         loads.setdefault(agent_id, {})[channel] = count
+    memberships: dict[tuple[int, str], set[str]] = {}
+    for user_id, kind, slug in db.session.execute(
+            select(agent_teams.c.user_id, literal("team"), Team.slug).join(Team)
+            .union_all(select(agent_skills.c.user_id, literal("skill"), Category.slug).join(Category))):
+        memberships.setdefault((user_id, kind), set()).add(slug)
     calendars: dict[str, object] = {}
     agents = []
-    for user in db.session.scalars(select(User).filter_by(active=True).order_by(User.id)):
-        if with_teams_only and not user.teams:
+    for user in db.session.execute(select(User.id, User.languages, User.capacity, User.presence,
+                                          User.shift_calendar, User.last_assigned_at)
+                                   .filter_by(active=True).order_by(User.id)):
+        teams = frozenset(memberships.get((user.id, "team"), ()))
+        if with_teams_only and not teams:
             continue
         shift = None
         if user.shift_calendar:
@@ -172,8 +180,8 @@ def load_roster(*, with_teams_only: bool = False) -> Roster:
                     calendars[user.shift_calendar] = _NEVER_OPEN
             shift = calendars[user.shift_calendar]
         agents.append(AgentState(
-            id=user.id, teams=frozenset(t.slug for t in user.teams),
-            skills=frozenset(c.slug for c in user.skills), languages=frozenset(user.languages or ()),
+            id=user.id, teams=teams, skills=frozenset(memberships.get((user.id, "skill"), ())),
+            languages=frozenset(user.languages or ()),
             capacity={k: int(v) for k, v in (user.capacity or {}).items()}, load=loads.get(user.id, {}),
             presence=user.presence, shift=shift, last_assigned_at=user.last_assigned_at))
     return Roster(agents)
@@ -182,29 +190,53 @@ def load_roster(*, with_teams_only: bool = False) -> Roster:
 _NEVER_OPEN = schedules.Calendar.from_dict({"name": "never-open", "timezone": "Europe/Warsaw", "hours": {}})
 
 
-def _open_load(agent_id: int, channel: str, *, besides: int | None = None) -> int:
-    query = select(func.count()).select_from(Ticket).where(
-        Ticket.assignee_id == agent_id, Ticket.channel == channel, Ticket.status.in_(OPEN_STATUSES))
-    if besides is not None:
-        query = query.where(Ticket.id != besides)
-    return db.session.scalar(query)
+def _open_load(agent_id: int, channel: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.assignee_id == agent_id, Ticket.channel == channel, Ticket.status.in_(OPEN_STATUSES)))
+
+
+def _lock_agent_with_room(agent_id: int, channel: str) -> tuple[bool, str, int]:
+    """Lock the agent's row, then count their open tickets: (has room, presence, open load)."""
+    row = db.session.execute(select(User.active, User.presence, User.capacity)
+                             .where(User.id == agent_id).with_for_update()).one()
+    presence = row.presence if row.active else "offline"
+    load = _open_load(agent_id, channel)
+    return presence == "available" and load < int((row.capacity or {}).get(channel, 0)), presence, load
 
 
 # --- routing one ticket ------------------------------------------------------------------
 
-def ticket_facts(ticket: Ticket, *, classify: bool) -> TicketFacts:
-    """What routing knows about ``ticket``; ``classify`` gives a fresh ticket (team and priority unset)."""
-    inbound = [m.text for m in ticket.messages if m.direction == "in" and not m.internal]
-    body = "\n".join(inbound[:1] + inbound[-1:] if len(inbound) > 1 else inbound)
+class Names:
+    """Team and category slugs by id and ids by slug, read once per job."""
+
+    def __init__(self):
+        rows = db.session.execute(select(literal("team"), Team.id, Team.slug)
+                                  .union_all(select(literal("category"), Category.id, Category.slug))).all()
+        self.slug = {(kind, id_): slug for kind, id_, slug in rows}
+        self.id = {(kind, slug): id_ for kind, id_, slug in rows}
+
+
+def ticket_facts(ticket: Ticket, names: Names, *, classify: bool, texts: list[str] = ()) -> TicketFacts:
+    """What routing knows about ``ticket``, ``texts`` being its customer messages in order.
+
+    ``classify`` presents it as new (team and priority unset) for the rules to decide.
+    """
+    body = "\n".join([texts[0], texts[-1]] if len(texts) > 1 else texts)
     customer = ticket.customer
     return TicketFacts(
         id=ticket.id, channel=ticket.channel, created_at=ticket.created_at, line=ticket.line or "",
         subject=ticket.subject, body=body, form_category=ticket.form_category,
         customer=dict(customer.attributes or {}) if customer else {}, language=ticket.language,
-        category=ticket.category.slug if ticket.category else None,
-        team=None if classify else (ticket.team.slug if ticket.team else None),
+        category=names.slug.get(("category", ticket.category_id)),
+        team=None if classify else names.slug.get(("team", ticket.team_id)),
         priority=None if classify else ticket.priority, sla_due_at=ticket.next_due_at,
         pinned_agent_id=ticket.assignee_id if ticket.pinned else None, assignee_id=ticket.assignee_id)
+
+
+def customer_texts(ticket_id: int) -> list[str]:
+    return list(db.session.scalars(select(Message.text).where(
+        Message.ticket_id == ticket_id, Message.direction == "in", Message.internal.is_(False))
+        .order_by(Message.id)))
 
 
 def route_ticket(ticket_id: int):
@@ -213,27 +245,27 @@ def route_ticket(ticket_id: int):
     Skips a ticket another worker is routing, one that is closed, and one already
     routed and assigned. Returns the decision (or assignment) applied, else None.
     """
-    rules_version = ensure_default_rules()
-    rules = compiled(rules_version)
+    version, rules = live_rules()
     try:
         ticket = _lock_ticket(ticket_id)
         if ticket is None or not ticket.is_open or (ticket.routed_at is not None and ticket.assignee_id is not None):
             db.session.rollback()
             return None
         now = utcnow()
+        names = Names()
         roster = load_roster()
         if ticket.routed_at is None:
-            facts = ticket_facts(ticket, classify=True)
+            facts = ticket_facts(ticket, names, classify=True, texts=customer_texts(ticket.id))
             contact_centre = agent_calendar("contact-centre")
-            decision, agent = _choose(facts, roster, lambda r: decide(facts, rules, r, now,
-                                                                      contact_centre=contact_centre),
-                                      lambda d: d.assignment)
-            _apply_decision(ticket, decision, agent, now, rules_version.version)
+            decision, agent_id = _choose(facts, roster, lambda r: decide(facts, rules, r, now,
+                                                                         contact_centre=contact_centre),
+                                         lambda d: d.assignment)
+            _apply_decision(ticket, decision, agent_id, now, version, names)
             result = decision
         else:
-            facts = ticket_facts(ticket, classify=False)
-            result, agent = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
-            _apply_assignment(ticket, result, agent, now)
+            facts = ticket_facts(ticket, names, classify=False)
+            result, agent_id = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
+            _apply_assignment(ticket, result, agent_id, now)
         db.session.commit()
         return result
     except Exception:
@@ -241,46 +273,57 @@ def route_ticket(ticket_id: int):
         raise
 
 
+def live_rules() -> tuple[int, RuleSet]:
+    """The live version number and its compiled rule set (seeded on first use)."""
+    row = db.session.execute(select(RuleSetVersion.id, RuleSetVersion.version, RuleSetVersion.created_at)
+                             .filter_by(state="live")).first()
+    if row is None:
+        version = ensure_default_rules()
+        return version.version, compiled(version)
+    rules = _compiled.get(tuple(row))
+    if rules is None:
+        rules = compiled(db.session.get(RuleSetVersion, row.id))
+    return row.version, rules
+
+
 def _lock_ticket(ticket_id: int) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id)
+                             .options(joinedload(Ticket.customer))
                              .with_for_update(skip_locked=True, of=Ticket)
                              .execution_options(populate_existing=True))
 
 
 def _choose(facts: TicketFacts, roster: Roster, run, assignment_of):
-    """Run ``run(roster)`` until its chosen agent, locked, still has room; (result, locked agent)."""
+    """Run ``run(roster)`` until its chosen agent, locked, still has room: (result, agent id)."""
     for _ in range(len(roster.agents) + 1):
         result = run(roster)
         assignment: Assignment = assignment_of(result)
         if assignment.status != "assigned":
             return result, None
-        agent = db.session.scalar(select(User).where(User.id == assignment.assignee_id).with_for_update()
-                                  .execution_options(populate_existing=True))
-        load = _open_load(agent.id, facts.channel, besides=facts.id)
-        capacity = int((agent.capacity or {}).get(facts.channel, 0))
-        if agent.active and agent.presence == "available" and load < capacity:
-            return result, agent
+        has_room, presence, load = _lock_agent_with_room(assignment.assignee_id, facts.channel)
+        if has_room:
+            return result, assignment.assignee_id
         # Someone else filled them (or they left) since the roster was read: look again.
-        roster.agents[agent.id].presence = agent.presence if agent.active else "offline"
-        roster.load[agent.id][facts.channel] = load
+        roster.agents[assignment.assignee_id].presence = presence
+        roster.load[assignment.assignee_id][facts.channel] = load
     raise RuntimeError(f"ticket {facts.id}: no stable agent choice")  # unreachable: each pass removes one
 
 
-def _apply_decision(ticket: Ticket, decision, agent: User | None, now: datetime, version: int) -> None:
-    category = (db.session.scalar(select(Category).filter_by(slug=decision.category))
-                if decision.category else None)
-    if (category.id if category else None) != ticket.category_id:
-        record_event(ticket, "category", None, old=ticket.category.slug if ticket.category else None,
+def _apply_decision(ticket: Ticket, decision, agent_id: int | None, now: datetime, version: int,
+                    names: Names) -> None:
+    category_id = names.id.get(("category", decision.category))
+    if category_id != ticket.category_id:
+        record_event(ticket, "category", None, old=names.slug.get(("category", ticket.category_id)),
                      new=decision.category, by="routing")
-        ticket.category = category
+        ticket.category_id = category_id
     if decision.priority != ticket.priority:
         record_event(ticket, "priority", None, old=ticket.priority, new=decision.priority, by="routing")
         ticket.priority = decision.priority
-    team = db.session.scalar(select(Team).filter_by(slug=decision.team))
-    if team is not None and team.id != ticket.team_id:
-        record_event(ticket, "team", None, old=ticket.team.slug if ticket.team else None, new=team.slug,
+    team_id = names.id.get(("team", decision.team))
+    if team_id is not None and team_id != ticket.team_id:
+        record_event(ticket, "team", None, old=names.slug.get(("team", ticket.team_id)), new=decision.team,
                      by="routing")
-        ticket.team = team
+        ticket.team_id = team_id
     tags = list(ticket.tags or [])
     added = [t for t in decision.tags if t not in tags]
     if added:
@@ -290,24 +333,24 @@ def _apply_decision(ticket: Ticket, decision, agent: User | None, now: datetime,
     routing["rules_version"] = version
     ticket.routing = routing
     ticket.routed_at = now
-    if agent is not None:
-        _give(ticket, agent, now)
+    if agent_id is not None:
+        _give(ticket, agent_id, now)
     signals.ticket_routed.send(ticket, decision=decision)
 
 
-def _apply_assignment(ticket: Ticket, assignment: Assignment, agent: User | None, now: datetime) -> None:
+def _apply_assignment(ticket: Ticket, assignment: Assignment, agent_id: int | None, now: datetime) -> None:
     routing = dict(ticket.routing or {})
     routing["trace"] = dict(routing.get("trace") or {}, assignment=assignment.to_dict())
-    if agent is not None:
-        routing["assignee_id"] = agent.id
-        _give(ticket, agent, now)
+    if agent_id is not None:
+        routing["assignee_id"] = agent_id
+        _give(ticket, agent_id, now)
     ticket.routing = routing
 
 
-def _give(ticket: Ticket, agent: User, now: datetime) -> None:
-    record_event(ticket, "assignee", None, old=ticket.assignee_id, new=agent.id, by="routing")
-    ticket.assignee_id = agent.id
-    agent.last_assigned_at = now
+def _give(ticket: Ticket, agent_id: int, now: datetime) -> None:
+    record_event(ticket, "assignee", None, old=ticket.assignee_id, new=agent_id, by="routing")
+    ticket.assignee_id = agent_id
+    db.session.execute(update(User).where(User.id == agent_id).values(last_assigned_at=now))
 
 
 # --- hand-outs and requeues ----------------------------------------------------------------
@@ -327,12 +370,13 @@ def redistribute(*team_ids: int) -> int:
 
     Returns how many tickets were assigned.
     """
-    waiting = db.session.scalars(waiting_tickets(team_ids or None).limit(1000).options(
-        selectinload(Ticket.messages), selectinload(Ticket.customer))).all()
+    waiting = db.session.scalars(waiting_tickets(team_ids or None).limit(1000)
+                                 .options(selectinload(Ticket.customer))).all()
     if not waiting:
         return 0
     now = utcnow()
-    facts = [ticket_facts(t, classify=False) for t in waiting]
+    names = Names()
+    facts = [ticket_facts(t, names, classify=False) for t in waiting]
     db.session.rollback()  # the plan is made from a snapshot; each hand-out is its own transaction
     assigned = 0
     for planned in distribute(facts, load_roster(), now):
@@ -343,13 +387,10 @@ def redistribute(*team_ids: int) -> int:
             if ticket is None or ticket.assignee_id is not None or not ticket.is_open or ticket.pinned:
                 db.session.rollback()
                 continue
-            agent = db.session.scalar(select(User).where(User.id == planned.assignee_id).with_for_update()
-                                      .execution_options(populate_existing=True))
-            capacity = int((agent.capacity or {}).get(ticket.channel, 0))
-            if agent.presence != "available" or _open_load(agent.id, ticket.channel) >= capacity:
+            if not _lock_agent_with_room(planned.assignee_id, ticket.channel)[0]:
                 db.session.rollback()
                 continue
-            _apply_assignment(ticket, planned, agent, now)
+            _apply_assignment(ticket, planned, planned.assignee_id, now)
             db.session.commit()
             assigned += 1
         except Exception:
@@ -484,13 +525,15 @@ def pin(ticket_id: int, agent_id: int | None, actor: User) -> Ticket:
 def simulate_range(start: datetime, end: datetime, rules_data: dict | None = None) -> SimulationReport:
     """Replay the tickets created in [start, end) through a rule set (the live one by default)
     and the current roster; nothing is changed."""
-    rules = RuleSet.from_dict(rules_data) if rules_data is not None else compiled(ensure_default_rules())
+    rules = RuleSet.from_dict(rules_data) if rules_data is not None else live_rules()[1]
     tickets = db.session.scalars(
         select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end).order_by(Ticket.created_at)
         .options(selectinload(Ticket.messages), selectinload(Ticket.customer))).all()
+    names = Names()
     history = []
     for ticket in tickets:
-        facts = ticket_facts(ticket, classify=True)
+        texts = [m.text for m in ticket.messages if m.direction == "in" and not m.internal]
+        facts = ticket_facts(ticket, names, classify=True, texts=texts)
         facts.category = ticket.form_category
         facts.sla_due_at = facts.pinned_agent_id = facts.assignee_id = None
         history.append(HistoricTicket(facts))
