@@ -288,7 +288,7 @@ def live_rules() -> tuple[int, RuleSet]:
 
 def _lock_ticket(ticket_id: int) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id)
-                             .options(joinedload(Ticket.customer))
+                             .options(joinedload(Ticket.customer).lazyload("*"))
                              .with_for_update(skip_locked=True, of=Ticket)
                              .execution_options(populate_existing=True))
 
