@@ -189,3 +189,18 @@ def test_a_new_customer_message_on_a_waiting_ticket_looks_for_an_agent_again(app
                                           text="Nadal nie działa."), thread_to=fresh(ticket.id))
     assert fresh(ticket.id).assignee_id == agent.id
     assert fresh(ticket.id).category.slug == "technical-support"  # assignment only, no re-classification
+
+
+def test_tickets_of_an_agent_whose_shift_ended_return_to_the_queue(app, make_staff):
+    from datetime import datetime, timezone
+
+    agent = make_staff("ewa@kontakt.test", teams=["wsparcie-techniczne"], skills=["technical-support"],
+                       presence="available", shift_calendar="working-days")
+    lead = make_staff("lead@kontakt.test", role="lead")
+    ticket = contact("Nie mogę się zalogować.", subject="Logowanie")
+    ticket_service.update_fields(ticket.id, db.session.get(User, lead.id), assignee_id=agent.id)
+    friday = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+    assert routing_service.requeue_stale(friday) == []
+    sunday = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)  # no working-days shift all weekend
+    assert [(r.ticket_id, r.reason) for r in routing_service.requeue_stale(sunday)] == [(ticket.id, "shift_ended")]
+    assert fresh(ticket.id).assignee_id is None
