@@ -239,11 +239,12 @@ def customer_texts(ticket_id: int) -> list[str]:
         .order_by(Message.id)))
 
 
-def route_ticket(ticket_id: int):
+def route_ticket(ticket_id: int) -> int | None:
     """The job: classify a new ticket and give it an agent, or find an agent for a waiting one.
 
     Skips a ticket another worker is routing, one that is closed, and one already
-    routed and assigned. Returns the decision (or assignment) applied, else None.
+    routed and assigned. Returns the assigned agent's id, else None (small, since RQ
+    stores every job's result).
     """
     version, rules = live_rules()
     try:
@@ -261,13 +262,12 @@ def route_ticket(ticket_id: int):
                                                                          contact_centre=contact_centre),
                                          lambda d: d.assignment)
             _apply_decision(ticket, decision, agent_id, now, version, names)
-            result = decision
         else:
             facts = ticket_facts(ticket, names, classify=False)
-            result, agent_id = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
-            _apply_assignment(ticket, result, agent_id, now)
+            assignment, agent_id = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
+            _apply_assignment(ticket, assignment, agent_id, now)
         db.session.commit()
-        return result
+        return agent_id
     except Exception:
         db.session.rollback()
         raise
