@@ -42,11 +42,11 @@ _compiled: dict[tuple, RuleSet] = {}
 # --- rule sets -------------------------------------------------------------------------
 
 def known_sla_policies() -> list[str]:
-    """SLA policy names rules may use: the SLA policies table when it exists, else the shipped ones."""
+    """SLA policy names rules may use: the SLA policies table when it exists and holds any,
+    else the shipped ones."""
     policy = _sla_policy_model()
-    if policy is None:
-        return list(SLA_POLICIES)
-    return list(db.session.scalars(select(policy.name)))
+    names = list(db.session.scalars(select(policy.name))) if policy is not None else []
+    return names or list(SLA_POLICIES)
 
 
 def _sla_policy_model():
@@ -61,8 +61,9 @@ def first_response_targets() -> dict[str, FirstResponseTarget]:
     policy = _sla_policy_model()
     if policy is None or not hasattr(policy, "first_response_minutes"):
         return default_first_response_targets()
-    return {p.name: FirstResponseTarget(p.calendar_name, timedelta(minutes=p.first_response_minutes))
-            for p in db.session.scalars(select(policy)) if p.first_response_minutes}
+    targets = {p.name: FirstResponseTarget(p.calendar_name, timedelta(minutes=p.first_response_minutes))
+               for p in db.session.scalars(select(policy)) if p.first_response_minutes}
+    return targets or default_first_response_targets()
 
 
 def validate(data) -> list[str]:

@@ -151,8 +151,12 @@ def routing_preview():
     draft = routing_service.draft_version()
     end = utcnow()
     start = end - timedelta(days=PREVIEW_DAYS)
-    live_report = routing_service.simulate_range(start, end)
-    draft_report = routing_service.simulate_range(start, end, draft.rules) if draft else None
+    try:
+        live_report = routing_service.simulate_range(start, end)
+        draft_report = routing_service.simulate_range(start, end, draft.rules) if draft else None
+    except ValueError as exc:  # e.g. an SLA policy on a calendar that does not exist
+        flash(_("The preview could not be made: %(error)s", error=str(exc)), "error")
+        return redirect(url_for("admin.routing_rules"))
     names = {u.id: u.name for u in db.session.scalars(select(User))}
     return render_template("admin/routing_preview.html", draft=draft, live=live_report, preview=draft_report,
                            names=names, days=PREVIEW_DAYS, button=ButtonForm())
