@@ -38,12 +38,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)
 
-    from helpdesk import auth, routing_service, views
+    from helpdesk import auth, cli, routing_service, views
     from helpdesk.blueprints import register_blueprints
 
     auth.init_app(app)
+    cli.init_app(app)
     views.init_app(app)
     register_blueprints(app)
+    from helpdesk.mail import init_app as init_mail
+    init_mail(app)
     routing_service.init_app(app)
     return app
 

@@ -220,7 +220,8 @@ class Names:
 def ticket_facts(ticket: Ticket, names: Names, *, classify: bool, texts: list[str] = ()) -> TicketFacts:
     """What routing knows about ``ticket``, ``texts`` being its customer messages in order.
 
-    ``classify`` presents it as new (team and priority unset) for the rules to decide.
+    ``classify`` presents it as new (priority unset) for the rules to decide; its category
+    and team are what intake gave it (the customer's pick on the form, the mailbox's team).
     """
     body = "\n".join([texts[0], texts[-1]] if len(texts) > 1 else texts)
     customer = ticket.customer
@@ -229,7 +230,7 @@ def ticket_facts(ticket: Ticket, names: Names, *, classify: bool, texts: list[st
         subject=ticket.subject, body=body, form_category=ticket.form_category,
         customer=dict(customer.attributes or {}) if customer else {}, language=ticket.language,
         category=names.slug.get(("category", ticket.category_id)),
-        team=None if classify else names.slug.get(("team", ticket.team_id)),
+        team=names.slug.get(("team", ticket.team_id)),
         priority=None if classify else ticket.priority, sla_due_at=ticket.next_due_at,
         pinned_agent_id=ticket.assignee_id if ticket.pinned else None, assignee_id=ticket.assignee_id)
 

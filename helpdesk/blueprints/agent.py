@@ -77,7 +77,7 @@ def queue():
     return render_template("agent/queue.html", tickets=rows, view=view, views=views)
 
 
-@bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
+@bp.route("/tickets/<int(max=2147483647):ticket_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def ticket(ticket_id: int):
     item = db.session.get(Ticket, ticket_id)

@@ -102,7 +102,7 @@ def list_tickets():
     return jsonify({"tickets": [ticket_json(t) for t in rows], "limit": limit, "offset": offset})
 
 
-@bp.get("/tickets/<int:ticket_id>")
+@bp.get("/tickets/<int(max=2147483647):ticket_id>")
 def get_ticket(ticket_id: int):
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not ticket_service.can_see(g.api_user, ticket):
@@ -114,6 +114,8 @@ def _text(body: dict, name: str, *, required: bool = True, max_length: int = 100
     value = body.get(name, "")
     if not isinstance(value, str):
         raise FieldError(name, "must be a string")
+    if "\x00" in value:
+        raise FieldError(name, "must not contain NUL characters")
     value = value.strip()
     if required and not value:
         raise FieldError(name, "is required")

@@ -230,6 +230,7 @@ class Message(db.Model):
     delivery_status: Mapped[str | None] = mapped_column(String(16))  # outbound: queued, sent, failed
     delivery_error: Mapped[str | None] = mapped_column(Text)
     delivery_attempts: Mapped[int] = mapped_column(default=0)
+    delivery_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last send attempt
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -53,8 +53,13 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
     return message
 
 
-def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None) -> Ticket:
-    """A new ticket with the contact as its first message, inside the caller's transaction."""
+def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None, *,
+                team_id: int | None = None, linked_ticket_id: int | None = None) -> Ticket:
+    """A new ticket with the contact as its first message, inside the caller's transaction.
+
+    ``team_id`` is the channel's default team (e.g. the mailbox's), used when the form's
+    category names none; automated mail (auto-replies, bounces) is tagged "automated".
+    """
     category = None
     if contact.form_category:
         category = db.session.scalar(db.select(Category).filter_by(slug=contact.form_category))
@@ -62,8 +67,11 @@ def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_
         subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
         channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
         language=contact.language, customer=customer, category=category,
-        team=category.default_team if category else None, status="new", priority="normal", tags=[],
+        team=category.default_team if category else None, status="new", priority="normal",
+        tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
     )
+    if ticket.team is None and team_id is not None:
+        ticket.team = db.session.get(Team, team_id)
     db.session.add(ticket)
     db.session.flush()
     record_event(ticket, "created", channel=contact.channel)
@@ -92,6 +100,15 @@ def reply(ticket_id: int, author: User, text: str, *, internal: bool = False,
     db.session.commit()
     signals.message_committed.send(message.id)
     return message
+
+
+def customer_replied(ticket: Ticket) -> None:
+    """A customer wrote on the ticket: waiting, solved or closed goes back to open (system actor).
+
+    Inside the caller's transaction; the one place that decides this.
+    """
+    if ticket.status in ("waiting", "solved", "closed"):
+        _set_status(ticket, "open", None)
 
 
 def change_status(ticket_id: int, actor: User | None, status: str) -> Ticket:

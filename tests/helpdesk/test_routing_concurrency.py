@@ -41,6 +41,10 @@ def test_worker_processes_routing_at_once_respect_capacity_and_assign_each_ticke
             raw, _ = intake.store_raw(channel="webform", source="test", payload=b"-", media_type="text/plain")
             intake.receive(raw.id, InboundContact(channel="webform", received_at=utcnow(), subject=f"Sprawa {n}",
                                                   from_email=f"klient{n}@example.pl", text=texts[n % 2]))
+        queued = jobs.queue().get_jobs()
+        for job in queued:  # other areas' jobs (the customer's acknowledgement mail) are not under test
+            if not job.func_name.endswith(".route_ticket"):
+                job.delete()
         assert jobs.queue().count == TICKETS_PER_TEAM * 2  # nothing routed yet: the workers do it all
 
         env = dict(os.environ, DATABASE_URL=postgres_url, REDIS_URL=redis_url, RQ_QUEUE=queue_name,
