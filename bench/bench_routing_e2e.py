@@ -129,8 +129,11 @@ def submit(count: int, offset: int) -> None:
 
 def start_workers(env: dict, *, burst: bool) -> list[subprocess.Popen]:
     command = [sys.executable, "-m", "helpdesk", "worker"] + (["--burst"] if burst else [])
-    return [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(WORKERS)]
+    logs = Path(env["KONTAKT_INSTANCE"])
+    logs.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=(logs / f"worker-{n}.log").open("a"))
+            for n in range(WORKERS)]
 
 
 def wait_routed(total: int, started: float) -> None:
@@ -143,8 +146,9 @@ def wait_routed(total: int, started: float) -> None:
                                    .where(Ticket.routed_at.is_not(None)))
         if routed >= total:
             return
-        if time.perf_counter() - started > 600:
-            raise SystemExit(f"only {routed} of {total} tickets routed after 10 minutes")
+        if time.perf_counter() - started > int(os.environ.get("BENCH_PATIENCE", 600)):
+            raise SystemExit(f"only {routed} of {total} tickets routed after 10 minutes "
+                             f"(worker logs in {os.environ['KONTAKT_INSTANCE']})")
         time.sleep(0.05)
 
 

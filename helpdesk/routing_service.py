@@ -199,7 +199,7 @@ def _open_load(agent_id: int, channel: str) -> int:
 def _lock_agent_with_room(agent_id: int, channel: str) -> tuple[bool, str, int]:
     """Lock the agent's row, then count their open tickets: (has room, presence, open load)."""
     row = db.session.execute(select(User.active, User.presence, User.capacity)
-                             .where(User.id == agent_id).with_for_update()).one()
+                             .where(User.id == agent_id).with_for_update(key_share=True)).one()
     presence = row.presence if row.active else "offline"
     load = _open_load(agent_id, channel)
     return presence == "available" and load < int((row.capacity or {}).get(channel, 0)), presence, load
@@ -251,7 +251,13 @@ def route_ticket(ticket_id: int) -> int | None:
     version, rules = live_rules()
     try:
         ticket = _lock_ticket(ticket_id)
-        if ticket is None or not ticket.is_open or (ticket.routed_at is not None and ticket.assignee_id is not None):
+        if ticket is None:
+            row = db.session.execute(select(Ticket.routed_at).where(Ticket.id == ticket_id)).first()
+            db.session.rollback()
+            if row is not None and row.routed_at is None:
+                raise TicketBusy(f"ticket {ticket_id} is being changed; routing is retried")
+            return None
+        if not ticket.is_open or (ticket.routed_at is not None and ticket.assignee_id is not None):
             db.session.rollback()
             return None
         now = utcnow()
@@ -288,10 +294,18 @@ def live_rules() -> tuple[int, RuleSet]:
     return row.version, rules
 
 
+class TicketBusy(RuntimeError):
+    """Another transaction holds the ticket row; the job fails so RQ retries it shortly."""
+
+
 def _lock_ticket(ticket_id: int) -> Ticket | None:
+    """The ticket, locked against other routers; None if one holds it (or it is gone).
+
+    FOR NO KEY UPDATE: rows merely referring to the ticket (events, messages) don't block it.
+    """
     return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id)
                              .options(joinedload(Ticket.customer).lazyload("*"))
-                             .with_for_update(skip_locked=True, of=Ticket)
+                             .with_for_update(skip_locked=True, key_share=True, of=Ticket)
                              .execution_options(populate_existing=True))
 
 
@@ -500,7 +514,7 @@ def set_presence(user: User, presence: str) -> None:
 
 def pin(ticket_id: int, agent_id: int | None, actor: User) -> Ticket:
     """Pin a ticket to an agent (routing never moves it), or unpin it with ``agent_id`` None."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update(key_share=True)
                                .execution_options(populate_existing=True))
     if ticket is None:
         raise RoutingError("no-such-ticket")
