@@ -12,11 +12,15 @@ Prints three figures:
   with the mean time inside route_ticket and the rest being RQ's own per-job work;
 * end to end: 2 workers running while one process takes the contacts in, from the first
   contact to the last ticket assigned.
+
+The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
+as they do in production.
 """
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +44,8 @@ TEXTS = [
 
 def main(count: int) -> None:
     import psycopg
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
 
     name = f"kontakt_bench_{uuid.uuid4().hex[:10]}"
     admin_dsn = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
@@ -47,12 +53,19 @@ def main(count: int) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{POSTGRES}/{name}"
     queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        smtp_port = probe.getsockname()[1]
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)  # the customers' acknowledgements go here
+    smtp.start()
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS, RQ_QUEUE=queue_name, SECRET_KEY="bench",
-               KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT))
+               KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT), SMTP_HOST="127.0.0.1",
+               SMTP_PORT=str(smtp_port), SMTP_SECURITY="none")
     os.environ.update(env)
     try:
         run(count, env)
     finally:
+        smtp.stop()
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
