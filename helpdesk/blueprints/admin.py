@@ -15,3 +15,6 @@ bp = Blueprint("admin", __name__)
 def index():
     recent = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(50)).all()
     return render_template("admin/index.html", audit=recent)
+
+
+from helpdesk.blueprints import routing_admin  # noqa: E402,F401  (routes on this blueprint)

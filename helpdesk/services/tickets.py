@@ -65,7 +65,8 @@ def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_
         category = db.session.scalar(db.select(Category).filter_by(slug=contact.form_category))
     ticket = Ticket(
         subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
-        channel=contact.channel, language=contact.language, customer=customer, category=category,
+        channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
+        language=contact.language, customer=customer, category=category,
         team=category.default_team if category else None, status="new", priority="normal",
         tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
     )

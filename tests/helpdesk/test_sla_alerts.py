@@ -20,8 +20,11 @@ TEAM = "obsluga-klienta"  # the team of payment problems; its calendar is contac
 
 @pytest.fixture
 def staffed(make_staff):
-    """An agent and a team lead of the customer service team, and a manager who assigns."""
-    return (make_staff("agent@kontakt.test", teams=[TEAM]), make_staff("lead@kontakt.test", role="lead", teams=[TEAM]),
+    """An agent on duty and a team lead of the customer service team, and a manager who assigns.
+
+    The agent is available: the routing sweep returns an offline agent's unanswered tickets to the queue.
+    """
+    return (make_staff("agent@kontakt.test", teams=[TEAM], presence="available"), make_staff("lead@kontakt.test", role="lead", teams=[TEAM]),
             make_staff("manager@kontakt.test", role="manager"))
 
 
