@@ -34,10 +34,11 @@ def fill(dsn: str, now) -> None:
     rng = random.Random(7)
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         created = [now - timedelta(seconds=rng.randrange(3 * 86400)) for _ in range(TICKETS)]
-        with cur.copy("COPY tickets (subject, status, priority, channel, language, tags, pinned, created_at,"
-                      " updated_at) FROM STDIN") as copy:
+        with cur.copy("COPY tickets (subject, status, priority, channel, line, language, tags, pinned,"
+                      " created_at, updated_at) FROM STDIN") as copy:
             for t in created:
-                copy.write_row(("Spłata raty", "open", "normal", "email", "pl", "[]", False, naive(t), naive(t)))
+                copy.write_row(("Spłata raty", "open", "normal", "email", "bok@kontakt.example.pl", "pl", "[]", False,
+                                naive(t), naive(t)))
         cur.execute("SELECT id, created_at FROM tickets ORDER BY id")
         rows = cur.fetchall()
         with cur.copy("COPY sla_clocks (ticket_id, name, policy_name, calendar_name, target_seconds,"
