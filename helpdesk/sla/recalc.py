@@ -1,13 +1,16 @@
 """Recalculation of open tickets' deadlines after a calendar or policy change: preview, then apply.
 
-Set-based: one read of the running clocks concerned, the deadlines computed with the
-compiled calendars, then bulk writes (COPY into a temporary table and set-based statements
-on PostgreSQL, executemany elsewhere). Each moved clock gets a history event.
+Set-based: one read of the running clocks concerned, the deadlines computed on the calendars'
+compiled tables in epoch microseconds (no datetime per clock), then bulk writes (COPY into a
+temporary table and set-based statements on PostgreSQL, executemany elsewhere). Each moved
+clock gets a history event.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
@@ -16,26 +19,27 @@ from helpdesk.sla import clocks
 from helpdesk.sla.policies import get_policy, target_minutes
 
 ZERO = timedelta(0)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
 
 
-@dataclass(slots=True)
-class Move:
-    """One running clock whose deadline or target changes."""
+class Move(NamedTuple):
+    """One running clock whose deadline or target changes; instants in epoch microseconds (UTC)."""
 
     clock_id: int
     ticket_id: int
     clock: str
     policy_name: str
-    old_due: datetime | None
-    new_due: datetime | None
-    new_warn: datetime | None
+    old_due: int | None
+    new_due: int
+    new_warn: int
     target_seconds: int
     calendar_name: str
     accumulated_seconds: float
-    running_since: datetime
+    running_since: int
     elapsed_seconds: float
     retargeted: bool
-    read_since: datetime  # running_since as read: a clock paused or resumed since is left alone
+    read_since: int  # running_since as read: a clock paused or resumed since is left alone
 
 
 @dataclass
@@ -49,32 +53,108 @@ class Preview:
     moves: list[Move]
 
 
-def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, SlaPolicy] | None = None) -> Preview:
-    """The moves a change would cause: ``calendars`` maps a changed calendar's name to its new
-    version (None: reload it); ``policies`` maps a changed policy's name to its new version."""
-    at = at.astimezone(timezone.utc)
-    calendars = {name: cal or clocks.calendar(name) for name, cal in (calendars or {}).items()}
-    policies = policies or {}
+def _micro(t: datetime) -> int:
+    return (t - EPOCH) // MICROSECOND
+
+
+def _instant(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+class _Arithmetic:
+    """A calendar's add and elapsed on epoch microseconds, straight on its compiled table;
+    an instant outside the table goes through the calendar's own methods."""
+
+    def __init__(self, calendar, first_year: int, last_year: int):
+        calendar.compile(first_year, last_year)
+        self.calendar = calendar
+        self.table = calendar._compiled.table
+
+    def add(self, since: int, seconds: float) -> int:
+        """The instant `seconds` of open time after `since`."""
+        if seconds <= 0:
+            return since
+        starts, ends, cum_end, shift, lo, hi = self.table[:6]
+        x = since / 1e6
+        if lo <= x < hi:
+            i = bisect_right(ends, x)
+            if i < len(ends):
+                start = starts[i]
+                target = (x if x > start else start) - shift[i] + seconds
+                j = bisect_left(cum_end, target, i)
+                if j < len(ends):
+                    return round((target + shift[j]) * 1e6)
+        return _micro(self.calendar.add(_instant(since), timedelta(seconds=seconds)))
+
+    def elapsed(self, since: int, until: float) -> float:
+        """Open seconds from `since` to `until` (epoch seconds), not below zero."""
+        tb = self.table
+        x = since / 1e6
+        if tb.lo <= x < tb.hi and tb.lo <= until < tb.hi:
+            seconds = _position(tb, until) - _position(tb, x)
+        else:
+            seconds = self.calendar.elapsed(_instant(since), _instant(round(until * 1e6))).total_seconds()
+        return seconds if seconds > 0 else 0.0
+
+
+def _position(tb, x: float) -> float:
+    """Open time from the table's start to x."""
+    i = bisect_right(tb.starts, x) - 1
+    if i < 0:
+        return 0.0
+    end = tb.ends[i]
+    return (x if x < end else end) - tb.shift[i]
+
+
+def _running_clocks(calendar_names: list[str], policy_names: list[str]) -> list[tuple]:
+    """(id, ticket id, clock, policy, calendar, target s, accumulated s, running since us, due us,
+    priority, channel) of the running clocks on those calendars or policies."""
+    if db.engine.dialect.name == "postgresql":  # a raw binary read: no type processing per value
+        conn = db.session.connection().connection.driver_connection
+        with conn.cursor(binary=True) as cur:
+            cur.execute("SELECT c.id, c.ticket_id, c.name, c.policy_name, c.calendar_name, c.target_seconds,"
+                        " c.accumulated_seconds, (extract(epoch FROM c.running_since) * 1000000)::int8,"
+                        " (extract(epoch FROM c.due_at) * 1000000)::int8, t.priority, t.channel"
+                        " FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id"
+                        " WHERE c.running_since IS NOT NULL AND NOT c.stopped"
+                        " AND (c.calendar_name = ANY(%s) OR c.policy_name = ANY(%s))",
+                        (calendar_names, policy_names))
+            return cur.fetchall()
     c = SlaClock.__table__.c
     t = Ticket.__table__.c
     query = (db.select(c.id, c.ticket_id, c.name, c.policy_name, c.calendar_name, c.target_seconds,
                        c.accumulated_seconds, c.running_since, c.due_at, t.priority, t.channel)
              .join_from(SlaClock.__table__, Ticket.__table__, t.id == c.ticket_id)
              .where(c.running_since.is_not(None), c.stopped.is_(False))
-             .where(c.calendar_name.in_(list(calendars)) | c.policy_name.in_(list(policies))))
-    resolved = dict(calendars)
+             .where(c.calendar_name.in_(calendar_names) | c.policy_name.in_(policy_names)))
+    return [(*row[:7], _micro(row[7]), None if row[8] is None else _micro(row[8]), *row[9:])
+            for row in db.session.execute(query)]
+
+
+def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, SlaPolicy] | None = None) -> Preview:
+    """The moves a change would cause: ``calendars`` maps a changed calendar's name to its new
+    version (None: reload it); ``policies`` maps a changed policy's name to its new version."""
+    at = at.astimezone(timezone.utc)
+    at_us = _micro(at)
+    calendars = {name: cal or clocks.calendar(name) for name, cal in (calendars or {}).items()}
+    policies = policies or {}
+    rows = _running_clocks(list(calendars), list(policies))
+    first_year = _instant(min((row[7] for row in rows), default=at_us)).year
+    resolved = {}
     known = dict(policies)
     targets: dict[tuple, tuple] = {}  # (policy, clock, priority, channel) -> (policy, target s, warn fraction)
 
-    def calendar_named(name: str):
-        cal = resolved.get(name)
-        if cal is None:
-            cal = resolved[name] = clocks.calendar(name)
-        return cal
+    def calendar_named(name: str) -> _Arithmetic:
+        found = resolved.get(name)
+        if found is None:
+            found = resolved[name] = _Arithmetic(calendars.get(name) or clocks.calendar(name), first_year,
+                                                 at.year + 1)
+        return found
 
     moves = []
+    at_x = at_us / 1e6
     for (clock_id, ticket_id, clock, policy_name, calendar_name, target_seconds, accumulated, read_since, due_at,
-         priority, channel) in db.session.execute(query).all():
+         priority, channel) in rows:
         key = (policy_name, clock, priority, channel)
         found = targets.get(key)
         if found is None:
@@ -85,19 +165,20 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
         target = target_seconds if target is None else target
         name, running_since = calendar_name, read_since
         if policy_name in policies and policy.calendar_name != name:
-            accumulated += max(calendar_named(name).elapsed(running_since, at), ZERO).total_seconds()
-            name, running_since = policy.calendar_name, at
+            accumulated += calendar_named(name).elapsed(running_since, at_x)
+            name, running_since = policy.calendar_name, at_us
         cal = calendar_named(name)
-        new_due = cal.add(running_since, timedelta(seconds=max(target - accumulated, 0)))
+        new_due = cal.add(running_since, max(target - accumulated, 0))
         retargeted = target != target_seconds or name != calendar_name
         if new_due != due_at or retargeted:
-            new_warn = cal.add(running_since, timedelta(seconds=max(target * warn_fraction - accumulated, 0)))
-            elapsed = accumulated + max(cal.elapsed(running_since, at), ZERO).total_seconds()
-            moves.append(Move(clock_id, ticket_id, clock, policy.name, due_at, new_due, new_warn, target, name,
-                              accumulated, running_since, elapsed, retargeted, read_since))
+            moves.append(Move(clock_id, ticket_id, clock, policy.name, due_at, new_due,
+                              cal.add(running_since, max(target * warn_fraction - accumulated, 0)), target, name,
+                              accumulated, running_since, accumulated + cal.elapsed(running_since, at_x),
+                              retargeted, read_since))
     shifts = [m.new_due - m.old_due for m in moves if m.old_due is not None]
     return Preview(tickets=len({m.ticket_id for m in moves}), clocks=len(moves),
-                   earliest_shift=min(shifts, default=ZERO), latest_shift=max(shifts, default=ZERO), moves=moves)
+                   earliest_shift=min(shifts, default=0) * MICROSECOND,
+                   latest_shift=max(shifts, default=0) * MICROSECOND, moves=moves)
 
 
 def apply(preview: Preview, at: datetime, reason: str) -> int:
@@ -118,46 +199,41 @@ def apply(preview: Preview, at: datetime, reason: str) -> int:
 
 
 def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
-    """COPY the moves into a temporary table; from it one UPDATE of the clocks, one INSERT of
-    their history events and one UPDATE of the tickets' next_due_at."""
-    lines, null = [], "\\N"
-    for m in moves:  # every instant here is in UTC, and the columns hold naive UTC: the offset is ignored
-        lines.append(f"{m.clock_id}\t{m.ticket_id}\t{m.clock}\t{m.policy_name}\t{m.new_due.isoformat()}\t"
-                     f"{m.new_warn.isoformat()}\t{m.target_seconds}\t{m.calendar_name}\t{m.accumulated_seconds}\t"
-                     f"{m.running_since.isoformat()}\t{m.elapsed_seconds}\t"
-                     f"{m.old_due.isoformat() if m.old_due else null}\t"
-                     f"{'retarget' if m.retargeted else 'recalculate'}\t{m.read_since.isoformat()}\n")
+    """COPY the moves into a temporary table; from it one UPDATE of the clocks still running
+    since the plan feeding one INSERT of their history events, then one UPDATE of the
+    tickets' next_due_at."""
+    null, actions = "\\N", ("recalculate", "retarget")
+    text = "".join([f"{m[0]}\t{m[1]}\t{m[2]}\t{m[3]}\t{m[5]}\t{m[6]}\t{m[7]}\t{m[8]}\t{m[9]}\t{m[10]}\t{m[11]}\t"
+                    f"{null if m[4] is None else m[4]}\t{actions[m[12]]}\t{m[13]}\n" for m in moves])
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")
-        cur.execute("CREATE TEMP TABLE sla_moves (id int, ticket_id int, clock varchar(32), policy_name varchar(64),"
-                    " due_at timestamp, warn_at timestamp, target_seconds int, calendar_name varchar(64),"
-                    " accumulated_seconds float8, running_since timestamp, elapsed_seconds float8,"
-                    " old_due text, action varchar(16), read_since timestamp) ON COMMIT DROP")
+        cur.execute("SET LOCAL work_mem TO '64MB'")  # the joins and the sort in memory
+        cur.execute("CREATE TEMP TABLE sla_moves (id int, ticket_id int, clock text, policy_name text,"
+                    " due_us int8, warn_us int8, target_seconds int, calendar_name text, accumulated_seconds float8,"
+                    " running_us int8, elapsed_seconds float8, old_due_us int8, action text, read_us int8)"
+                    " ON COMMIT DROP")
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
-            copy.write("".join(lines))
-        cur.execute("ANALYZE sla_moves")
-        # Drop the moves of clocks paused, resumed or stopped since the plan (they were recomputed then).
-        cur.execute("DELETE FROM sla_moves m USING sla_clocks c"
-                    " WHERE c.id = m.id AND c.running_since IS DISTINCT FROM m.read_since")
-        cur.execute("UPDATE sla_clocks c SET due_at = m.due_at, warn_at = m.warn_at,"
-                    " target_seconds = m.target_seconds, calendar_name = m.calendar_name, policy_name = m.policy_name,"
-                    " accumulated_seconds = m.accumulated_seconds, running_since = m.running_since"
-                    " FROM sla_moves m WHERE c.id = m.id AND c.running_since = m.read_since")
-        cur.execute("INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
+            copy.write(text)
+        # Only clocks still running since the plan move (one paused or resumed since was recomputed then).
+        cur.execute("WITH moved AS (UPDATE sla_clocks c SET due_at = %(epoch)s + m.due_us * %(us)s,"
+                    " warn_at = %(epoch)s + m.warn_us * %(us)s, target_seconds = m.target_seconds,"
+                    " calendar_name = m.calendar_name, policy_name = m.policy_name,"
+                    " accumulated_seconds = m.accumulated_seconds, running_since = %(epoch)s + m.running_us * %(us)s"
+                    " FROM sla_moves m WHERE c.id = m.id AND c.running_since = %(epoch)s + m.read_us * %(us)s"
+                    " RETURNING m.*, c.due_at)"
+                    " INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
                     " target_seconds, elapsed_seconds, due_at, data)"
-                    " SELECT ticket_id, clock, action, %s, %s, policy_name, calendar_name, target_seconds,"
-                    " elapsed_seconds, due_at, json_build_object('old_due', old_due) FROM sla_moves ORDER BY id",
-                    (reason, at.replace(tzinfo=None)))
+                    " SELECT ticket_id, clock, action, %(reason)s, %(at)s, policy_name, calendar_name, target_seconds,"
+                    " elapsed_seconds, due_at, json_build_object('old_due', to_char(%(epoch)s + old_due_us * %(us)s,"
+                    " CASE WHEN mod(old_due_us, 1000000) = 0 THEN %(iso)s ELSE %(iso_us)s END)) FROM moved ORDER BY id",
+                    {"epoch": datetime(1970, 1, 1), "us": MICROSECOND, "reason": reason, "at": at.replace(tzinfo=None),
+                     # old_due as Python's isoformat() writes it
+                     "iso": 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"', "iso_us": 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'})
         cur.execute("UPDATE tickets t SET next_due_at = n.due FROM (SELECT c.ticket_id, min(c.due_at) AS due"
                     " FROM sla_clocks c WHERE c.running_since IS NOT NULL AND c.ticket_id IN"
                     " (SELECT ticket_id FROM sla_moves) GROUP BY c.ticket_id) n"
                     " WHERE t.id = n.ticket_id AND t.next_due_at IS DISTINCT FROM n.due")
-
-
-def _data(move: Move) -> dict:
-    """The event's record of where the deadline was."""
-    return {"old_due": move.old_due.isoformat() if move.old_due else None}
 
 
 def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
@@ -169,15 +245,15 @@ def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
             due_at=db.bindparam("due"), warn_at=db.bindparam("warn"), target_seconds=db.bindparam("target"),
             calendar_name=db.bindparam("cal"), policy_name=db.bindparam("policy"),
             accumulated_seconds=db.bindparam("acc"), running_since=db.bindparam("since")),
-        [{"cid": m.clock_id, "due": m.new_due, "warn": m.new_warn, "target": m.target_seconds,
+        [{"cid": m.clock_id, "due": _instant(m.new_due), "warn": _instant(m.new_warn), "target": m.target_seconds,
           "cal": m.calendar_name, "policy": m.policy_name, "acc": m.accumulated_seconds,
-          "since": m.running_since, "read": m.read_since}
+          "since": _instant(m.running_since), "read": _instant(m.read_since)}
          for m in moves])
     db.session.execute(db.insert(SlaEvent), [{
         "ticket_id": m.ticket_id, "clock": m.clock, "action": "retarget" if m.retargeted else "recalculate",
         "reason": reason, "at": at, "policy_name": m.policy_name, "calendar_name": m.calendar_name,
-        "target_seconds": m.target_seconds, "elapsed_seconds": m.elapsed_seconds, "due_at": m.new_due,
-        "data": _data(m)} for m in moves])
+        "target_seconds": m.target_seconds, "elapsed_seconds": m.elapsed_seconds, "due_at": _instant(m.new_due),
+        "data": {"old_due": None if m.old_due is None else _instant(m.old_due).isoformat()}} for m in moves])
     for ticket_id in sorted({m.ticket_id for m in moves}):
         clocks.refresh_next_due(db.session.get(Ticket, ticket_id))
 
