@@ -91,7 +91,7 @@ class _Arithmetic:
         tb = self.table
         x = since / 1e6
         if tb.lo <= x < tb.hi and tb.lo <= until < tb.hi:
-            seconds = _position(tb, until) - _position(tb, x)
+            seconds = round((_position(tb, until) - _position(tb, x)) * 1e6) / 1e6  # whole microseconds
         else:
             seconds = self.calendar.elapsed(_instant(since), _instant(round(until * 1e6))).total_seconds()
         return seconds if seconds > 0 else 0.0
