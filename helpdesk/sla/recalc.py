@@ -199,9 +199,9 @@ def apply(preview: Preview, at: datetime, reason: str) -> int:
 
 
 def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
-    """COPY the moves into a temporary table; from it one UPDATE of the clocks still running
-    since the plan feeding one INSERT of their history events, then one UPDATE of the
-    tickets' next_due_at."""
+    """COPY the moves into a temporary table; from it one statement: the UPDATE of the clocks
+    still running since the plan, feeding the INSERT of their history events and the UPDATE
+    of the tickets' next_due_at."""
     null, actions = "\\N", ("recalculate", "retarget")
     text = "".join([f"{m[0]}\t{m[1]}\t{m[2]}\t{m[3]}\t{m[5]}\t{m[6]}\t{m[7]}\t{m[8]}\t{m[9]}\t{m[10]}\t{m[11]}\t"
                     f"{null if m[4] is None else m[4]}\t{actions[m[12]]}\t{m[13]}\n" for m in moves])
@@ -215,25 +215,29 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
                     " ON COMMIT DROP")
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
             copy.write(text)
-        # Only clocks still running since the plan move (one paused or resumed since was recomputed then).
+        # Only clocks still running since the plan move (one paused or resumed since was recomputed then);
+        # the statement sees sla_clocks as before it, so a ticket's nearest deadline takes its moved
+        # clocks from `moved` and the others from the table.
         cur.execute("WITH moved AS (UPDATE sla_clocks c SET due_at = %(epoch)s + m.due_us * %(us)s,"
                     " warn_at = %(epoch)s + m.warn_us * %(us)s, target_seconds = m.target_seconds,"
                     " calendar_name = m.calendar_name, policy_name = m.policy_name,"
                     " accumulated_seconds = m.accumulated_seconds, running_since = %(epoch)s + m.running_us * %(us)s"
                     " FROM sla_moves m WHERE c.id = m.id AND c.running_since = %(epoch)s + m.read_us * %(us)s"
-                    " RETURNING m.*, c.due_at)"
-                    " INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name, calendar_name,"
-                    " target_seconds, elapsed_seconds, due_at, data)"
+                    " RETURNING m.*, c.due_at),"
+                    " events AS (INSERT INTO sla_events (ticket_id, clock, action, reason, at, policy_name,"
+                    " calendar_name, target_seconds, elapsed_seconds, due_at, data)"
                     " SELECT ticket_id, clock, action, %(reason)s, %(at)s, policy_name, calendar_name, target_seconds,"
                     " elapsed_seconds, due_at, json_build_object('old_due', to_char(%(epoch)s + old_due_us * %(us)s,"
-                    " CASE WHEN mod(old_due_us, 1000000) = 0 THEN %(iso)s ELSE %(iso_us)s END)) FROM moved ORDER BY id",
+                    " CASE WHEN mod(old_due_us, 1000000) = 0 THEN %(iso)s ELSE %(iso_us)s END)) FROM moved ORDER BY id),"
+                    " nearest AS (SELECT ticket_id, min(due_at) AS due FROM (SELECT ticket_id, due_at FROM moved"
+                    " UNION ALL SELECT c.ticket_id, c.due_at FROM sla_clocks c WHERE c.running_since IS NOT NULL"
+                    " AND c.ticket_id IN (SELECT ticket_id FROM moved) AND c.id NOT IN (SELECT id FROM moved)) d"
+                    " GROUP BY ticket_id)"
+                    " UPDATE tickets t SET next_due_at = n.due FROM nearest n"
+                    " WHERE t.id = n.ticket_id AND t.next_due_at IS DISTINCT FROM n.due",
                     {"epoch": datetime(1970, 1, 1), "us": MICROSECOND, "reason": reason, "at": at.replace(tzinfo=None),
                      # old_due as Python's isoformat() writes it
                      "iso": 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"', "iso_us": 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'})
-        cur.execute("UPDATE tickets t SET next_due_at = n.due FROM (SELECT c.ticket_id, min(c.due_at) AS due"
-                    " FROM sla_clocks c WHERE c.running_since IS NOT NULL AND c.ticket_id IN"
-                    " (SELECT ticket_id FROM sla_moves) GROUP BY c.ticket_id) n"
-                    " WHERE t.id = n.ticket_id AND t.next_due_at IS DISTINCT FROM n.due")
 
 
 def _apply_generic(moves: list[Move], at: datetime, reason: str) -> None:
