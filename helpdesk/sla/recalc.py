@@ -167,7 +167,7 @@ def plan(at: datetime, *, calendars: dict | None = None, policies: dict[str, Sla
         if policy_name in policies and policy.calendar_name != name:
             accumulated += calendar_named(name).elapsed(running_since, at_x)
             name, running_since = policy.calendar_name, at_us
-        cal = calendar_named(name)
+        cal = resolved.get(name) or calendar_named(name)
         new_due = cal.add(running_since, max(target - accumulated, 0))
         retargeted = target != target_seconds or name != calendar_name
         if new_due != due_at or retargeted:
