@@ -74,7 +74,8 @@ class _Arithmetic:
         """The instant `seconds` of open time after `since`."""
         if seconds <= 0:
             return since
-        seconds = timedelta(seconds=seconds).total_seconds()  # rounded to microseconds as the calendar does
+        if seconds % 1:  # rounded to microseconds as a timedelta, and so the calendar, rounds it
+            seconds = timedelta(seconds=seconds).total_seconds()
         starts, ends, cum_end, shift, lo, hi = self.table[:6]
         x = since / 1e6
         if lo <= x < hi:
@@ -92,7 +93,8 @@ class _Arithmetic:
         tb = self.table
         x = since / 1e6
         if tb.lo <= x < tb.hi and tb.lo <= until < tb.hi:
-            seconds = timedelta(seconds=_position(tb, until) - _position(tb, x)).total_seconds()  # as the calendar
+            # whole microseconds, as the calendar's timedelta (the instants and openings are whole microseconds)
+            seconds = round((_position(tb, until) - _position(tb, x)) * 1e6) / 1e6
         else:
             seconds = self.calendar.elapsed(_instant(since), _instant(round(until * 1e6))).total_seconds()
         return seconds if seconds > 0 else 0.0
