@@ -205,9 +205,6 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
     """COPY the moves into a temporary table; from it one statement: the UPDATE of the clocks
     still running since the plan, feeding the INSERT of their history events and the UPDATE
     of the tickets' next_due_at."""
-    null, actions = "\\N", ("recalculate", "retarget")
-    text = "".join([f"{m[0]}\t{m[1]}\t{m[2]}\t{m[3]}\t{m[5]}\t{m[6]}\t{m[7]}\t{m[8]}\t{m[9]}\t{m[10]}\t{m[11]}\t"
-                    f"{null if m[4] is None else m[4]}\t{actions[m[12]]}\t{m[13]}\n" for m in moves])
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")
@@ -216,8 +213,12 @@ def _apply_postgresql(moves: list[Move], at: datetime, reason: str) -> None:
                     " due_us int8, warn_us int8, target_seconds int, calendar_name text, accumulated_seconds float8,"
                     " running_us int8, elapsed_seconds float8, old_due_us int8, action text, read_us int8)"
                     " ON COMMIT DROP")
+        null, actions = "\\N", ("recalculate", "retarget")
         with cur.copy("COPY sla_moves FROM STDIN") as copy:
-            copy.write(text)
+            for start in range(0, len(moves), 10_000):  # PostgreSQL reads one chunk while the next is formatted
+                copy.write("".join([
+                    f"{m[0]}\t{m[1]}\t{m[2]}\t{m[3]}\t{m[5]}\t{m[6]}\t{m[7]}\t{m[8]}\t{m[9]}\t{m[10]}\t{m[11]}\t"
+                    f"{null if m[4] is None else m[4]}\t{actions[m[12]]}\t{m[13]}\n" for m in moves[start:start + 10_000]]))
         # Only clocks still running since the plan move (one paused or resumed since was recomputed then);
         # the statement sees sla_clocks as before it, so a ticket's nearest deadline takes its moved
         # clocks from `moved` and the others from the table.
