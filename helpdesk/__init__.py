@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 import flask_babel
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from helpdesk.config import DEFAULTS, from_environment
@@ -67,6 +67,8 @@ def _ensure_secret_key(app: Flask) -> None:
 def _select_locale() -> str:
     """Polish first: an explicit ?lang= choice, then the session, then the agent's setting."""
     languages = ("pl", "en")
+    if not has_request_context():  # a job, the CLI or a service called directly: the default language
+        return "pl"
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen

@@ -1,10 +1,11 @@
-"""Reference data the product ships with: the seed request categories and the two teams."""
+"""Reference data the product ships with: the seed request categories, the two teams and the calendars."""
 from __future__ import annotations
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Team
-from routing import defaults
+from helpdesk.services.calendars import ensure_shipped_calendars
 from helpdesk.sla.policies import ensure_default_policies
+from routing import defaults
 
 # English names of the shipped categories; slugs, Polish names and teams come from routing.defaults.
 CATEGORY_NAMES_EN = {
@@ -18,7 +19,8 @@ CATEGORY_NAMES_EN = {
 
 
 def ensure_reference_data() -> bool:
-    """Create the shipped teams and categories that are missing; True if anything was added."""
+    """Create the shipped teams, categories, calendars and SLA policies that are missing; True if
+    anything was added (of the first three)."""
     added = False
     teams = {t.slug: t for t in db.session.scalars(db.select(Team))}
     for slug, name in defaults.TEAMS.items():
@@ -32,6 +34,7 @@ def ensure_reference_data() -> bool:
             db.session.add(Category(slug=slug, name_pl=name_pl, name_en=CATEGORY_NAMES_EN[slug],
                                     default_team=teams[defaults.TEAM_OF[slug]]))
             added = True
-    ensure_default_policies()
+    added |= ensure_shipped_calendars()
+    ensure_default_policies()  # policies name calendars, so they come after them
     db.session.commit()
     return added

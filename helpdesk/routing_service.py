@@ -32,6 +32,7 @@ from helpdesk.models.core import OPEN_STATUSES, agent_skills, agent_teams
 from helpdesk.models.routing import RuleSetVersion
 from helpdesk.models.types import utcnow
 from helpdesk.services.audit import record
+from helpdesk.services.calendars import get_calendar
 from helpdesk.services.tickets import record_event
 
 log = logging.getLogger(__name__)
@@ -142,11 +143,7 @@ def publish(author: User | None) -> RuleSetVersion:
 # --- the roster --------------------------------------------------------------------------
 
 def agent_calendar(name: str):
-    """A named calendar: from the calendars area when it is installed, else a shipped one."""
-    try:
-        from helpdesk.calendars import get_calendar
-    except ImportError:
-        return schedules.builtin(name)
+    """An agent's shift pattern: a calendar stored by the administrators (or a shipped one)."""
     return get_calendar(name)
 
 

@@ -241,7 +241,6 @@ class Calendar:
 
     def _day(self, day: date, language: str = "pl"):
         """(hours, kind, name) of a local date; kind is None for ordinary weekly hours."""
-        weekly = self.weekly[day.weekday()]
         for e in self.exceptions:
             if e.start <= day <= e.end:
                 if not e.hours:

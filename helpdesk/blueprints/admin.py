@@ -18,3 +18,4 @@ def index():
 
 
 from helpdesk.blueprints import routing_admin  # noqa: E402,F401  (routes on this blueprint)
+from helpdesk.blueprints import admin_calendars  # noqa: E402,F401  (its views are on this blueprint)

@@ -78,12 +78,18 @@ def queue():
     return render_template("agent/queue.html", tickets=rows, view=view, views=views)
 
 
-@bp.route("/tickets/<int(max=2147483647):ticket_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def ticket(ticket_id: int):
+def visible_ticket_or_404(ticket_id: int) -> Ticket:
+    """The ticket, if the logged-in member of staff may see it; 404 otherwise (no hint that it exists)."""
     item = db.session.get(Ticket, ticket_id)
     if item is None or not ticket_service.can_see(current_user, item):
         abort(404)
+    return item
+
+
+@bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def ticket(ticket_id: int):
+    item = visible_ticket_or_404(ticket_id)
     reply_form = ReplyForm(prefix="reply")
     status_form = StatusForm(prefix="status")
     status_form.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]

@@ -104,7 +104,7 @@ def list_tickets():
     return jsonify({"tickets": [ticket_json(t) for t in rows], "limit": limit, "offset": offset})
 
 
-@bp.get("/tickets/<int(max=2147483647):ticket_id>")
+@bp.get("/tickets/<int:ticket_id>")
 def get_ticket(ticket_id: int):
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not ticket_service.can_see(g.api_user, ticket):

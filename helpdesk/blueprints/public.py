@@ -4,17 +4,23 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import text
 
 from channels import InboundAttachment
 from channels.webform import FormSubmission, sniff_media_type, to_contact
 from helpdesk import intake
+from helpdesk.auth import STAFF
 from helpdesk.extensions import db
 from helpdesk.forms import ContactForm
 from helpdesk.models import Category, Ticket
 from helpdesk.models.types import utcnow
+from helpdesk.opening_hours import opening_hours
+from helpdesk.services.calendars import get_calendar, is_public
+from schedules import CalendarError, ics
 
 bp = Blueprint("public", __name__)
 
@@ -36,7 +42,9 @@ def contact():
         ticket = _submit(form, locale)
         session["sent_ticket"] = ticket.number
         return redirect(url_for("public.contact_sent"))
-    return render_template("public/contact.html", form=form), (422 if form.errors else 200)
+    return render_template("public/contact.html", form=form,
+                           opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
+        422 if form.errors else 200)
 
 
 def _submit(form: ContactForm, locale: str) -> Ticket:
@@ -73,6 +81,29 @@ def contact_sent():
         return redirect(url_for("public.contact"))
     ticket = db.session.get(Ticket, Ticket.id_from_number(number))
     return render_template("public/contact_sent.html", ticket=ticket)
+
+
+@bp.get("/calendars/<name>.ics")
+def calendar_ics(name: str):
+    """A calendar's special days as iCalendar: public calendars for everyone, shift calendars for staff."""
+    if not (is_public(name) or getattr(current_user, "role", None) in STAFF):
+        abort(404)
+    try:
+        calendar = get_calendar(name)
+    except CalendarError:
+        abort(404)
+    this_year = utcnow().year
+    year = request.args.get("year")
+    if year is None:
+        years = [this_year, this_year + 1]
+    elif year.isdigit() and 2020 <= int(year) <= this_year + 10:
+        years = [int(year)]
+    else:
+        return f"year must be a number from 2020 to {this_year + 10}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    response = make_response(ics.export(calendar, years, str(get_locale())))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    return response
 
 
 @bp.get("/healthz")

@@ -1,7 +1,7 @@
 """Routing in the agent workspace: the presence switch, pinning, the "why this routing" panel."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,10 +10,9 @@ from wtforms import HiddenField, SelectField
 
 from helpdesk import routing_service
 from helpdesk.auth import LEADS, STAFF, roles_required
-from helpdesk.blueprints.agent import _safe_next, bp
+from helpdesk.blueprints.agent import _safe_next, bp, visible_ticket_or_404
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
-from helpdesk.services import tickets as ticket_service
 
 PRESENCE_LABELS = {"available": _l("Available"), "away": _l("Away"), "offline": _l("Offline")}
 REASON_LABELS = {
@@ -112,9 +111,7 @@ def presence():
 @bp.post("/tickets/<int:ticket_id>/pin")
 @roles_required(*LEADS)
 def pin(ticket_id: int):
-    item = db.session.get(Ticket, ticket_id)
-    if item is None or not ticket_service.can_see(current_user, item):
-        abort(404)
+    item = visible_ticket_or_404(ticket_id)
     form = PinForm(prefix="pin")
     form.agent.choices = [("", "")] + [(str(u.id), u.name) for u in db.session.scalars(
         db.select(User).filter_by(active=True))]

@@ -82,16 +82,7 @@ def send_message_email(message_id: int) -> None:
                    subject=f"Re: {ticket.subject}", text=message.text, ticket_number=ticket.number,
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references)
     _keep_message_id(mail, message)
-    message.delivery_attempts += 1
-    message.delivery_attempted_at = utcnow()
-    try:
-        send_message(mail)
-    except SendFailed as error:
-        message.delivery_status, message.delivery_error = "failed", str(error)
-        db.session.commit()
-        raise
-    message.delivery_status, message.delivery_error = "sent", None
-    db.session.commit()
+    _deliver(mail, message, "delivery_attempted_at")
 
 
 def _keep_message_id(mail, record) -> None:
@@ -166,16 +157,7 @@ def _deliver_acknowledgement(ack: Acknowledgement, ticket: Ticket) -> None:
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references,
                    auto_reply=True)
     _keep_message_id(mail, ack)
-    ack.delivery_attempts += 1
-    ack.last_attempt_at = utcnow()
-    try:
-        send_message(mail)
-    except SendFailed as error:
-        ack.delivery_status, ack.delivery_error = "failed", str(error)
-        db.session.commit()
-        raise
-    ack.delivery_status, ack.delivery_error = "sent", None
-    db.session.commit()
+    _deliver(mail, ack, "last_attempt_at")
 
 
 # --- retries ---------------------------------------------------------------------------
@@ -213,3 +195,17 @@ def retry_deliveries() -> None:
             send_acknowledgement(ticket_id)
         except SendFailed:
             pass
+
+
+def _deliver(mail, record, attempted_at: str) -> None:
+    """Send, and record the outcome on the message or acknowledgement; a failure is re-raised for the retry."""
+    record.delivery_attempts += 1
+    setattr(record, attempted_at, utcnow())
+    try:
+        send_message(mail)
+    except SendFailed as error:
+        record.delivery_status, record.delivery_error = "failed", str(error)
+        db.session.commit()
+        raise
+    record.delivery_status, record.delivery_error = "sent", None
+    db.session.commit()

@@ -8,6 +8,7 @@ from helpdesk import signals, storage
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Customer, Message, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import PRIORITIES, STATUSES
+from helpdesk.models.types import utcnow
 
 # Which statuses an agent may move a ticket to from each status.
 ALLOWED_TRANSITIONS = {
@@ -31,7 +32,7 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
                 internal: bool = False, author_user: User | None = None, author_customer: Customer | None = None,
                 author_name: str = "", subject: str = "", attachments: list[InboundAttachment] = (),
                 external_message_id: str | None = None, call_id: str | None = None,
-                raw_contact_id: int | None = None) -> Message:
+                raw_contact_id: int | None = None, created_at=None) -> Message:
     """Add a message to the ticket inside the caller's transaction."""
     message = Message(
         ticket=ticket, channel=channel, direction=direction, text=text, html=html, internal=internal,
@@ -39,7 +40,7 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
         author_customer_id=author_customer.id if author_customer else None,
         author_name=author_name or (author_user.name if author_user else ""),
         subject=subject, external_message_id=external_message_id, call_id=call_id,
-        raw_contact_id=raw_contact_id,
+        raw_contact_id=raw_contact_id, created_at=created_at or utcnow(),
     )
     for item in attachments:
         message.attachments.append(Attachment(
@@ -69,6 +70,7 @@ def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_
         language=contact.language, customer=customer, category=category,
         team=category.default_team if category else None, status="new", priority="normal",
         tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
+        created_at=contact.received_at or utcnow(),  # SLA clocks count from when we received it
     )
     if ticket.team is None and team_id is not None:
         ticket.team = db.session.get(Team, team_id)
@@ -78,7 +80,8 @@ def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_
     add_message(ticket, channel=contact.channel, direction="in", text=contact.text, html=contact.html,
                 author_customer=customer, author_name=contact.from_name or contact.from_email,
                 subject=contact.subject, attachments=contact.attachments,
-                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id)
+                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id,
+                created_at=ticket.created_at)
     signals.ticket_opened.send(ticket)
     return ticket
 

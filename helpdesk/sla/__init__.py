@@ -35,8 +35,7 @@ def init_app(app) -> None:
 
 
 def _on_opened(ticket: Ticket, **_) -> None:
-    at = clocks.now()
-    clocks.attach_policy(ticket, None, at, "ticket opened: channel default", start=at)
+    clocks.attach_policy(ticket, None, clocks.now(), "ticket opened: channel default", start=ticket.created_at)
 
 
 def _on_routed(ticket: Ticket, decision, **_) -> None:

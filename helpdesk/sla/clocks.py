@@ -17,6 +17,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.models.sla import SlaClock, SlaEvent, SlaPolicy
 from helpdesk.models.types import utcnow
+from helpdesk.services.calendars import get_calendar
 from helpdesk.sla.policies import get_policy, target_minutes
 
 DONE_STATUSES = ("solved", "closed")
@@ -26,13 +27,7 @@ PENDING_ALARMS = "sla_alarms"  # session.info key: (ticket id, instant) to enque
 
 
 def calendar(name: str) -> schedules.Calendar:
-    """The calendar of that name: the stored ones when the calendars area is installed, else shipped."""
-    try:
-        from helpdesk.calendars import get_calendar
-    except ModuleNotFoundError as exc:
-        if exc.name != "helpdesk.calendars":
-            raise
-        return schedules.builtin(name)
+    """The calendar of that name, as the administrators stored it (or a shipped one)."""
     return get_calendar(name)
 
 

@@ -38,3 +38,14 @@ def test_odd_paths_are_not_500(client, make_staff, path):
     make_staff("a@kontakt.test", teams=["obsluga-klienta"])
     login(client, "a@kontakt.test")
     assert client.get(path).status_code < 500
+
+
+def test_ids_beyond_the_database_range_are_404_everywhere(client, make_staff):
+    from tests.conftest import login
+
+    make_staff("root@kontakt.test", role="admin")
+    login(client, "root@kontakt.test")
+    huge = 2**40
+    for path in (f"/agent/tickets/{huge}", f"/api/v1/tickets/{huge}", f"/admin/agents/{huge}",
+                 f"/admin/mail/mailboxes/{huge}"):
+        assert client.get(path).status_code == 404, path
