@@ -18,7 +18,6 @@ from helpdesk.models.sla import SlaClock, SlaEvent, SlaPolicy
 from helpdesk.sla import clocks
 from helpdesk.sla.policies import get_policy, target_minutes
 
-ZERO = timedelta(0)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 
