@@ -7,7 +7,6 @@ clock gets a history event.
 """
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
@@ -61,13 +60,11 @@ def _instant(us: int) -> datetime:
 
 
 class _Arithmetic:
-    """A calendar's add and elapsed on epoch microseconds, straight on its compiled table;
-    an instant outside the table goes through the calendar's own methods."""
+    """A calendar's add and elapsed on epoch microseconds (no datetime per clock)."""
 
     def __init__(self, calendar, first_year: int, last_year: int):
         calendar.compile(first_year, last_year)
         self.calendar = calendar
-        self.table = calendar._compiled.table
 
     def add(self, since: int, seconds: float) -> int:
         """The instant `seconds` of open time after `since`."""
@@ -75,37 +72,13 @@ class _Arithmetic:
             return since
         if seconds % 1:  # rounded to microseconds as a timedelta, and so the calendar, rounds it
             seconds = timedelta(seconds=seconds).total_seconds()
-        starts, ends, cum_end, shift, lo, hi = self.table[:6]
-        x = since / 1e6
-        if lo <= x < hi:
-            i = bisect_right(ends, x)
-            if i < len(ends):
-                start = starts[i]
-                target = (x if x > start else start) - shift[i] + seconds
-                j = bisect_left(cum_end, target, i)
-                if j < len(ends):
-                    return round((target + shift[j]) * 1e6)
-        return _micro(self.calendar.add(_instant(since), timedelta(seconds=seconds)))
+        return round(self.calendar.add_seconds(since / 1e6, seconds) * 1e6)
 
     def elapsed(self, since: int, until: float) -> float:
         """Open seconds from `since` to `until` (epoch seconds), not below zero."""
-        tb = self.table
-        x = since / 1e6
-        if tb.lo <= x < tb.hi and tb.lo <= until < tb.hi:
-            # whole microseconds, as the calendar's timedelta (the instants and openings are whole microseconds)
-            seconds = round((_position(tb, until) - _position(tb, x)) * 1e6) / 1e6
-        else:
-            seconds = self.calendar.elapsed(_instant(since), _instant(round(until * 1e6))).total_seconds()
+        # whole microseconds, as the calendar's timedelta (the instants and openings are whole microseconds)
+        seconds = round(self.calendar.elapsed_seconds(since / 1e6, until) * 1e6) / 1e6
         return seconds if seconds > 0 else 0.0
-
-
-def _position(tb, x: float) -> float:
-    """Open time from the table's start to x."""
-    i = bisect_right(tb.starts, x) - 1
-    if i < 0:
-        return 0.0
-    end = tb.ends[i]
-    return (x if x < end else end) - tb.shift[i]
 
 
 def _running_clocks(calendar_names: list[str], policy_names: list[str]) -> list[tuple]:
