@@ -38,12 +38,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)
 
-    from helpdesk import auth, views
+    from helpdesk import auth, cli, mail, routing_service, sla, views
     from helpdesk.blueprints import register_blueprints
 
     auth.init_app(app)
+    cli.init_app(app)
     views.init_app(app)
     register_blueprints(app)
+    # Order matters for receivers of the same signal: a new ticket is routed (and its SLA
+    # policy attached) before its acknowledgement quotes the first-response deadline.
+    routing_service.init_app(app)
+    sla.init_app(app)
+    mail.init_app(app)
     return app
 
 

@@ -15,23 +15,32 @@ def main():
     """Kontakt operations."""
 
 
-@main.command()
+def init_app(app) -> None:
+    """Put the operations commands on the app's CLI (areas add theirs the same way)."""
+    for command in (serve, migrate, demo, worker, sweep_once, create_user, token):
+        app.cli.add_command(command)
+
+
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @with_appcontext
 def serve(host: str, port: int):
     """Serve the app with the development server (production: gunicorn, see the Procfile).
 
     Without Redis the periodic sweep runs in a background thread of this process.
     """
+    from werkzeug.serving import run_simple
+
     from helpdesk.periodic import start_inline_thread
 
-    if not current_app.config.get("REDIS_URL"):
-        start_inline_thread(current_app._get_current_object())
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        start_inline_thread(app)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def migrate():
     """Create or upgrade the database schema to the newest migration."""
@@ -44,7 +53,7 @@ def migrate():
     click.echo("database is up to date")
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def demo():
     """Load the demo data (running it again changes nothing)."""
@@ -57,7 +66,7 @@ def demo():
         click.echo(f"  {role:8} {email}")
 
 
-@main.command()
+@click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker(burst: bool):
@@ -70,7 +79,7 @@ def worker(burst: bool):
     run_worker(burst=burst)
 
 
-@main.command("sweep")
+@click.command("sweep")
 @with_appcontext
 def sweep_once():
     """Run the periodic sweep once (SLA warnings and breaches, requeues, mail fetch)."""
@@ -79,7 +88,7 @@ def sweep_once():
     sweep()
 
 
-@main.command("create-user")
+@click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["agent", "lead", "manager", "admin"]), default="agent")
@@ -93,7 +102,7 @@ def create_user(email: str, name: str, role: str, password: str):
     click.echo(f"created {user.role} {user.email}")
 
 
-@main.command("token")
+@click.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True)
 @with_appcontext

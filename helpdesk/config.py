@@ -31,6 +31,16 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "starttls"),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "ROUTING_GRACE_MINUTES": _int("ROUTING_GRACE_MINUTES", 15),
+        "ROUTING_UNROUTED_MINUTES": _int("ROUTING_UNROUTED_MINUTES", 5),
+        "MAIL_MAX_MESSAGE_BYTES": _int("MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024),
+        "MAIL_MAX_ATTACHMENT_BYTES": _int("MAIL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024),
+        "MAIL_FETCH_INTERVAL_SECONDS": _int("MAIL_FETCH_INTERVAL_SECONDS", 60),
+        "MAIL_REOPEN_DAYS": _int("MAIL_REOPEN_DAYS", 14),
+        "MAIL_ACK_LIMIT_PER_HOUR": _int("MAIL_ACK_LIMIT_PER_HOUR", 3),
+        "MAIL_SEND_MAX_ATTEMPTS": _int("MAIL_SEND_MAX_ATTEMPTS", 6),
+        "MAIL_SEND_RETRY_SECONDS": _int("MAIL_SEND_RETRY_SECONDS", 60),
+        "MAIL_INBOUND_TOKEN": os.environ.get("MAIL_INBOUND_TOKEN") or None,
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

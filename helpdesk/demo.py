@@ -104,14 +104,14 @@ def load_demo_data(seed: int = 20251207) -> bool:
         name, email, phone = CUSTOMERS[n % len(CUSTOMERS)]
         if language == "en":
             name, email, phone = CUSTOMERS[-1]
-        contact = InboundContact(channel=channel, received_at=now, line=_line(channel, n), from_email=email,
+        received_at = now - timedelta(hours=rng.uniform(0.5, 24 * 12))
+        contact = InboundContact(channel=channel, received_at=received_at, line=_line(channel, n), from_email=email,
                                  from_name=name, from_phone=phone if channel == "phone" else "",
                                  subject=subject, text=text, form_category=category, language=language)
         raw, _ = intake.store_raw(channel=channel, source="demo", media_type="application/json",
                                   payload=json.dumps({"subject": subject, "text": text}).encode(),
                                   dedup_key=f"demo:{n}")
         ticket = intake.receive(raw.id, contact)
-        _age(ticket, now - timedelta(hours=rng.uniform(0.5, 24 * 12)))
         _progress(ticket, STATUS_MIX[n % len(STATUS_MIX)], staff, rng)
     return True
 
@@ -120,14 +120,6 @@ def _line(channel: str, n: int) -> str:
     if channel == "phone":
         return "+48660600700" if n % 2 else "+48222062121"
     return "bok@demo.kontakt.pl" if channel == "email" else "contact-form"
-
-
-def _age(ticket: Ticket, created_at) -> None:
-    """Move a freshly made demo ticket back in time so the queue looks lived in."""
-    ticket.created_at = created_at
-    for message in ticket.messages:
-        message.created_at = created_at
-    db.session.commit()
 
 
 def _progress(ticket: Ticket, status: str, staff: dict, rng: random.Random) -> None:

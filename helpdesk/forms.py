@@ -14,6 +14,20 @@ from channels.webform import attachment_problem
 MAX_FILES = 5
 
 
+def _without_nul(value):
+    """PostgreSQL cannot store NUL characters in text; nobody types them on purpose."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class KontaktForm(FlaskForm):
+    """The base of every form: CSRF from Flask-WTF, and NUL characters dropped from input."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [_without_nul, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
 def _phone(form, field):
     if field.data and normalise_phone(field.data) is None:
         raise ValidationError(_l("Enter a phone number such as 660 600 700 or +48 22 206 21 21."))
@@ -24,7 +38,7 @@ def _pesel(form, field):
         raise ValidationError(_l("This PESEL is not valid: it must have 11 digits and a correct check digit."))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(KontaktForm):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Please give your name.")), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(_l("Please give your e-mail address.")),
@@ -59,21 +73,21 @@ class ContactForm(FlaskForm):
                 raise ValidationError(_l("The file %(name)s is not a PDF, JPG or PNG.", name=upload.filename))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KontaktForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please give your e-mail address."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please give your password."))])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(KontaktForm):
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("The message is empty.")), Length(max=20000)])
-    kind = SelectField(choices=[("reply", _l("Reply to customer")), ("note", _l("Internal note"))])
+    kind = SelectField(_l("Send as"), choices=[("reply", _l("Reply to customer")), ("note", _l("Internal note"))])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(KontaktForm):
     status = SelectField(_l("Status"), choices=[])
 
 
-class TicketFieldsForm(FlaskForm):
+class TicketFieldsForm(KontaktForm):
     category = SelectField(_l("Category"), choices=[])
     priority = SelectField(_l("Priority"), choices=[])
     team = SelectField(_l("Team"), choices=[])

@@ -1,6 +1,7 @@
 """Intake: persist the raw contact first, then thread it onto a ticket or open a new one."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from sqlalchemy.exc import IntegrityError
@@ -39,19 +40,28 @@ def quarantine(raw_id: int, reason: str) -> None:
     db.session.commit()
 
 
-def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = None) -> Ticket:
+def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = None,
+            team_id: int | None = None, linked_ticket_id: int | None = None) -> Ticket:
     """Turn a stored raw contact into a ticket message, in one transaction.
 
-    With ``thread_to`` the contact is a customer message on that ticket; otherwise a new
-    ticket is opened. Receiving the same raw contact twice returns its ticket unchanged.
+    With ``thread_to`` the contact is a customer message on that ticket (which goes back
+    to open unless the mail is automated, see tickets.customer_replied); otherwise a new
+    ticket is opened, with ``team_id`` and ``linked_ticket_id`` passed to
+    tickets.open_ticket. Receiving the same raw contact twice returns its ticket unchanged.
     """
-    raw = db.session.get(RawContact, raw_id)
+    # The row lock makes a concurrent second delivery of the same contact wait, then see it processed.
+    raw = db.session.scalars(db.select(RawContact).filter_by(id=raw_id).with_for_update()
+                             .execution_options(populate_existing=True)).one()
     if raw.status == "processed" and raw.ticket_id:
         return db.session.get(Ticket, raw.ticket_id)
+    contact = _without_nul(contact)
     try:
         customer = customers.identify(contact)
         if thread_to is not None:
             ticket = thread_to
+            # Reopen first, so the message lands on an open ticket (SLA: it starts the next response).
+            if not contact.is_automated:  # an out-of-office answer is not the customer replying
+                tickets.customer_replied(ticket)
             tickets.add_message(ticket, channel=contact.channel, direction="in", text=contact.text,
                                 html=contact.html, author_customer=customer,
                                 author_name=contact.from_name or contact.from_email, subject=contact.subject,
@@ -59,7 +69,8 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
                                 call_id=contact.call_id, raw_contact_id=raw.id)
             created = False
         else:
-            ticket = tickets.open_ticket(contact, customer, raw.id)
+            ticket = tickets.open_ticket(contact, customer, raw.id, team_id=team_id,
+                                         linked_ticket_id=linked_ticket_id)
             created = True
         raw.status = "processed"
         raw.ticket_id = ticket.id
@@ -72,3 +83,10 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
         raise
     signals.ticket_committed.send(ticket.id, created=created)
     return ticket
+
+
+def _without_nul(contact: InboundContact) -> InboundContact:
+    """The contact with NUL characters removed from its text (PostgreSQL cannot store them)."""
+    changes = {f.name: getattr(contact, f.name).replace("\x00", "") for f in dataclasses.fields(contact)
+               if isinstance(getattr(contact, f.name), str) and "\x00" in getattr(contact, f.name)}
+    return dataclasses.replace(contact, **changes) if changes else contact

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from channels.email import SendFailed
 from helpdesk.extensions import db
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None):
             return None
         try:
             return func(*args)
+        except SendFailed as error:  # expected while the mail server is away: the sweep retries
+            db.session.rollback()
+            log.warning("inline job %s%r: %s; it will be retried", func.__qualname__, args, error)
+            return None
         except Exception:  # the caller's work is committed; the job's failure must not undo it
             db.session.rollback()
             log.exception("inline job %s%r failed", func.__qualname__, args)

@@ -1,11 +1,19 @@
 """Sending mail through the configured SMTP server (the one way the app sends e-mail)."""
 from __future__ import annotations
 
+import functools
+import ssl
 from email.message import EmailMessage
 
 from flask import current_app
 
 from channels.email.outbound import SendFailed, SmtpSettings, send
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates, loaded once per process rather than once per mail."""
+    return ssl.create_default_context()
 
 
 def smtp_settings() -> SmtpSettings | None:
@@ -15,7 +23,8 @@ def smtp_settings() -> SmtpSettings | None:
         return None
     return SmtpSettings(host=config["SMTP_HOST"], port=config["SMTP_PORT"], security=config["SMTP_SECURITY"],
                         username=config.get("SMTP_USERNAME") or "", password=config.get("SMTP_PASSWORD") or "",
-                        timeout=config.get("SMTP_TIMEOUT", 30.0))
+                        timeout=config.get("SMTP_TIMEOUT", 30.0),
+                        ssl_context=_tls_context() if config["SMTP_SECURITY"] != "none" else None)
 
 
 def send_message(message: EmailMessage) -> None:

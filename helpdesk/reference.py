@@ -4,37 +4,37 @@ from __future__ import annotations
 from helpdesk.extensions import db
 from helpdesk.models import Category, Team
 from helpdesk.services.calendars import ensure_shipped_calendars
+from helpdesk.sla.policies import ensure_default_policies
+from routing import defaults
 
-TEAMS = [
-    ("obsluga-klienta", "Obsługa klienta"),
-    ("wsparcie-techniczne", "Wsparcie techniczne"),
-]
-
-CATEGORIES = [
-    # slug, Polish, English, default team
-    ("application-status", "Status wniosku", "Application status", "obsluga-klienta"),
-    ("loan-terms", "Warunki pożyczki", "Loan terms", "obsluga-klienta"),
-    ("payment-problems", "Problemy z płatnością", "Payment problems", "obsluga-klienta"),
-    ("personal-data", "Zmiana danych osobowych", "Personal data changes", "obsluga-klienta"),
-    ("technical-support", "Wsparcie techniczne", "Technical support", "wsparcie-techniczne"),
-    ("complaints", "Reklamacje i sugestie", "Complaints and suggestions", "obsluga-klienta"),
-]
+# English names of the shipped categories; slugs, Polish names and teams come from routing.defaults.
+CATEGORY_NAMES_EN = {
+    "application-status": "Application status",
+    "loan-terms": "Loan terms",
+    "payment-problems": "Payment problems",
+    "personal-data": "Personal data changes",
+    "technical-support": "Technical support",
+    "complaints": "Complaints and suggestions",
+}
 
 
 def ensure_reference_data() -> bool:
-    """Create the shipped teams and categories that are missing; True if anything was added."""
+    """Create the shipped teams, categories, calendars and SLA policies that are missing; True if
+    anything was added (of the first three)."""
     added = False
     teams = {t.slug: t for t in db.session.scalars(db.select(Team))}
-    for slug, name in TEAMS:
+    for slug, name in defaults.TEAMS.items():
         if slug not in teams:
             teams[slug] = Team(slug=slug, name=name)
             db.session.add(teams[slug])
             added = True
     existing = set(db.session.scalars(db.select(Category.slug)))
-    for slug, name_pl, name_en, team in CATEGORIES:
+    for slug, name_pl in defaults.CATEGORIES.items():
         if slug not in existing:
-            db.session.add(Category(slug=slug, name_pl=name_pl, name_en=name_en, default_team=teams[team]))
+            db.session.add(Category(slug=slug, name_pl=name_pl, name_en=CATEGORY_NAMES_EN[slug],
+                                    default_team=teams[defaults.TEAM_OF[slug]]))
             added = True
     added |= ensure_shipped_calendars()
+    ensure_default_policies()  # policies name calendars, so they come after them
     db.session.commit()
     return added

@@ -26,7 +26,7 @@ TEAMS = {CUSTOMER_SERVICE: "Obsługa klienta", TECHNICAL_SUPPORT: "Wsparcie tech
 SLA_POLICIES = ("email-first-response", "phone-callback")
 PHONE_LINES = ("+48660600700", "+48222062121")
 
-_TEAM_OF = {slug: CUSTOMER_SERVICE for slug in CATEGORIES} | {"technical-support": TECHNICAL_SUPPORT}
+TEAM_OF = {slug: CUSTOMER_SERVICE for slug in CATEGORIES} | {"technical-support": TECHNICAL_SUPPORT}
 
 # Phrases per category; "*" ends a word stem (Polish inflects), matching ignores case
 # and diacritics.
@@ -107,11 +107,11 @@ def default_rules() -> dict:
     for slug, phrases in _PHRASES.items():
         rules.append(_rule(f"text-{slug}", f"Treść: {CATEGORIES[slug]}",
                            [{"field": "text", "op": "contains_any", "value": phrases}],
-                           {"category": slug, "team": _TEAM_OF[slug]}))
+                           {"category": slug, "team": TEAM_OF[slug]}))
     for slug, name in CATEGORIES.items():
         rules.append(_rule(f"form-{slug}", f"Formularz: {name}",
                            [{"field": "form_category", "op": "is", "value": slug}],
-                           {"category": slug, "team": _TEAM_OF[slug]}))
+                           {"category": slug, "team": TEAM_OF[slug]}))
     rules += [
         _rule("vip", "Klient VIP",
               [{"field": "customer.vip", "op": "is", "value": True}],

@@ -241,7 +241,6 @@ class Calendar:
 
     def _day(self, day: date, language: str = "pl"):
         """(hours, kind, name) of a local date; kind is None for ordinary weekly hours."""
-        weekly = self.weekly[day.weekday()]
         for e in self.exceptions:
             if e.start <= day <= e.end:
                 if not e.hours:
@@ -323,6 +322,15 @@ class Calendar:
             if need < 0:
                 raise CalendarError(f"duration must not be negative, got {duration}")
             return _utc(x)
+        return _fromtimestamp(self.add_seconds(x, need), _UTC)
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """Open time between instants a and b; negative when b is before a."""
+        return timedelta(seconds=self.elapsed_seconds(_instant(a), _instant(b)))
+
+    def add_seconds(self, x: float, need: float) -> float:
+        """`add` on epoch seconds, for bulk work that keeps instants as numbers: the epoch
+        instant by which `need` (> 0) seconds of open time have passed since x."""
         compiled = self._compiled
         tb = compiled.table
         while True:
@@ -334,19 +342,18 @@ class Calendar:
                     target = (x if x > start else start) - shift[i] + need
                     j = bisect_left(cum_end, target, i)
                     if j < len(ends):
-                        return _fromtimestamp(target + shift[j], _UTC)
+                        return target + shift[j]
                 tb = compiled.extend_after(tb, x)
             else:
                 tb = compiled.covering(x)
 
-    def elapsed(self, a: datetime, b: datetime) -> timedelta:
-        """Open time between instants a and b; negative when b is before a."""
-        xa, xb = _instant(a), _instant(b)
+    def elapsed_seconds(self, xa: float, xb: float) -> float:
+        """`elapsed` on epoch seconds: open seconds from xa to xb, negative when xb is before xa."""
         compiled = self._compiled
         tb = compiled.covering(xa)
         if not tb.lo <= xb < tb.hi:
             tb = compiled.covering(xb)
-        return timedelta(seconds=_position(tb, xb) - _position(tb, xa))
+        return _position(tb, xb) - _position(tb, xa)
 
 
 class _Table(NamedTuple):

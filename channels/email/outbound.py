@@ -97,7 +97,8 @@ def send(message: EmailMessage, settings: SmtpSettings) -> None:
     """Hand a message to the SMTP server; raises SendFailed saying what went wrong."""
     if settings.security not in ("none", "starttls", "tls"):
         raise ValueError(f'SMTP security must be "none", "starttls" or "tls", not {settings.security!r}')
-    context = settings.ssl_context or ssl.create_default_context()
+    # Loading the system's certificates takes tens of milliseconds: only when TLS is used.
+    context = settings.ssl_context or (ssl.create_default_context() if settings.security != "none" else None)
     where = f"{settings.host}:{settings.port}"
     try:
         if settings.security == "tls":

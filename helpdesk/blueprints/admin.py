@@ -17,4 +17,5 @@ def index():
     return render_template("admin/index.html", audit=recent)
 
 
+from helpdesk.blueprints import routing_admin  # noqa: E402,F401  (routes on this blueprint)
 from helpdesk.blueprints import admin_calendars  # noqa: E402,F401  (its views are on this blueprint)

@@ -16,6 +16,7 @@ from helpdesk.auth import roles_required
 from helpdesk.blueprints.admin import bp
 from helpdesk.models.types import utcnow
 from helpdesk.services import calendars as service
+from helpdesk.sla import recalc
 from schedules import DayKind
 from schedules.calendar import WEEKDAYS
 
@@ -103,7 +104,16 @@ def calendar(name: str):
 @bp.post("/calendars/<name>/exceptions")
 @roles_required("admin")
 def add_exception(name: str):
+    """Add an exception; with "preview", first show how the SLA deadlines of open tickets would move."""
     form = ExceptionForm()
+    if request.form.get("action") == "preview":
+        if form.validate_on_submit():
+            impact = []
+            if _apply(form, lambda: impact.append(recalc.plan(utcnow(), calendars={name: service.preview_exception(
+                    name, title=form.title.data, start=form.start.data, end=form.end.data,
+                    hours=form.hours_list())}))):
+                return _year_page(name, form, impact=impact[0])
+        return _year_page(name, form, status=422)
     if form.validate_on_submit() and _apply(form, lambda: service.add_exception(
             name, title=form.title.data, start=form.start.data, end=form.end.data, hours=form.hours_list(),
             actor=current_user)):
@@ -150,7 +160,7 @@ def weekly_hours(name: str):
         422 if form.errors else 200)
 
 
-def _year_page(name: str, form: ExceptionForm, status: int = 200):
+def _year_page(name: str, form: ExceptionForm, status: int = 200, impact=None):
     row = _row_or_404(name)
     this_year = utcnow().year
     year = request.args.get("year", this_year, type=int)
@@ -162,7 +172,7 @@ def _year_page(name: str, form: ExceptionForm, status: int = 200):
     return render_template(
         "admin/calendars/year.html", row=row, calendar=calendar, year=year, days=days, form=form,
         remove_form=RemoveExceptionForm(), kinds=KIND_LABELS, weekday=lambda d: format_date(d, "EEEE"),
-        day_labels=DAY_LABELS, weekdays=WEEKDAYS, years=range(max(FIRST_YEAR, year - 2), min(this_year + 10, year + 2) + 1),
+        day_labels=DAY_LABELS, weekdays=WEEKDAYS, impact=impact, years=range(max(FIRST_YEAR, year - 2), min(this_year + 10, year + 2) + 1),
     ), status
 
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import case
 
-from helpdesk.auth import STAFF, authenticate, roles_required
+from helpdesk.auth import LEADS, STAFF, authenticate, roles_required
+from helpdesk import routing_service
 from helpdesk.extensions import db
 from helpdesk.forms import LoginForm, ReplyForm, StatusForm, TicketFieldsForm
 from helpdesk.models import Category, Team, Ticket, TicketEvent, User
@@ -58,10 +59,13 @@ def logout():
 @bp.get("/")
 @roles_required(*STAFF)
 def queue():
+    views = QUEUE_VIEWS + (("unrouted",) if current_user.has_role(*LEADS) else ())
     view = request.args.get("view", "team" if current_user.has_role("agent") else "all")
-    if view not in QUEUE_VIEWS:
+    if view not in views:
         view = "all"
     query = ticket_service.visible_tickets(current_user).where(Ticket.status.in_(OPEN_STATUSES))
+    if view == "unrouted":
+        query = routing_service.unrouted_tickets()
     if view == "mine":
         query = query.where(Ticket.assignee_id == current_user.id)
     elif view == "team":
@@ -69,16 +73,23 @@ def queue():
     elif view == "unassigned":
         query = query.where(Ticket.assignee_id.is_(None))
     urgency = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
-    rows = db.session.scalars(query.order_by(urgency, Ticket.created_at).limit(500)).all()
-    return render_template("agent/queue.html", tickets=rows, view=view, views=QUEUE_VIEWS)
+    rows = db.session.scalars(query.order_by(Ticket.next_due_at.asc().nulls_last(), urgency, Ticket.created_at)
+                              .limit(500)).all()
+    return render_template("agent/queue.html", tickets=rows, view=view, views=views)
+
+
+def visible_ticket_or_404(ticket_id: int) -> Ticket:
+    """The ticket, if the logged-in member of staff may see it; 404 otherwise (no hint that it exists)."""
+    item = db.session.get(Ticket, ticket_id)
+    if item is None or not ticket_service.can_see(current_user, item):
+        abort(404)
+    return item
 
 
 @bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def ticket(ticket_id: int):
-    item = db.session.get(Ticket, ticket_id)
-    if item is None or not ticket_service.can_see(current_user, item):
-        abort(404)
+    item = visible_ticket_or_404(ticket_id)
     reply_form = ReplyForm(prefix="reply")
     status_form = StatusForm(prefix="status")
     status_form.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]
@@ -128,3 +139,6 @@ def _fields_form(item: Ticket) -> TicketFieldsForm:
     form.assignee.choices = [("", "—")] + [(str(u.id), u.name) for u in db.session.scalars(
         db.select(User).filter_by(active=True).order_by(User.name))]
     return form
+
+
+from helpdesk.blueprints import routing_agent  # noqa: E402,F401  (routes on this blueprint)

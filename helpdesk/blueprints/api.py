@@ -16,6 +16,7 @@ from helpdesk.models import Category, Ticket
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.types import utcnow
 from helpdesk.services import tickets as ticket_service
+from helpdesk.sla.clocks import sla_json
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token calls carry no cookie; session calls are checked in authenticate()
@@ -67,6 +68,7 @@ def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
         "url": url_for("api.get_ticket", ticket_id=ticket.id, _external=False),
+        "sla": sla_json(ticket),
     }
     if full:
         data["routing"] = ticket.routing
@@ -114,6 +116,8 @@ def _text(body: dict, name: str, *, required: bool = True, max_length: int = 100
     value = body.get(name, "")
     if not isinstance(value, str):
         raise FieldError(name, "must be a string")
+    if "\x00" in value:
+        raise FieldError(name, "must not contain NUL characters")
     value = value.strip()
     if required and not value:
         raise FieldError(name, "is required")

@@ -74,6 +74,7 @@ class User(UserMixin, db.Model):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     capacity: Mapped[dict] = mapped_column(JSON, default=lambda: {"email": 10, "webform": 10, "phone": 3})
     shift_calendar: Mapped[str | None] = mapped_column(String(64))
+    presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -167,6 +168,8 @@ class Ticket(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     channel: Mapped[str] = mapped_column(String(16))
+    line: Mapped[str] = mapped_column(String(254), default="")  # the address or phone line it came to
+    form_category: Mapped[str | None] = mapped_column(String(64))  # the customer's pick on the web form
     language: Mapped[str] = mapped_column(String(8), default="pl")
     tags: Mapped[list] = mapped_column(JSON, default=list)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
@@ -227,6 +230,7 @@ class Message(db.Model):
     delivery_status: Mapped[str | None] = mapped_column(String(16))  # outbound: queued, sent, failed
     delivery_error: Mapped[str | None] = mapped_column(Text)
     delivery_attempts: Mapped[int] = mapped_column(default=0)
+    delivery_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last send attempt
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -146,6 +146,24 @@ def add_exception(name: str, *, title: str, start: date, end: date | None = None
                   actor: User | None) -> StoredCalendar:
     """Add a dated exception: closed on `start`..`end` (no hours) or open with these hours."""
     row = _for_update(name)
+    data, exception = _with_exception(row.data, title, start, end, hours)
+    record(actor, "calendar", name, "add-exception", exception=exception)
+    row.data = data
+    _commit_and_announce(name)
+    return row
+
+
+def preview_exception(name: str, *, title: str, start: date, end: date | None = None,
+                      hours: list[str] = ()) -> Calendar:
+    """The calendar as it would be with the exception; nothing is saved."""
+    row = find(name)
+    if row is None:
+        raise CalendarChangeError(_("There is no calendar %(name)s.", name=name))
+    return _validated(_with_exception(row.data, title, start, end, hours)[0])
+
+
+def _with_exception(current: dict, title: str, start: date, end: date | None, hours: list[str]) -> tuple[dict, dict]:
+    """The calendar data with the exception added, and the exception; refuses what does not fit."""
     title = (title or "").strip()
     if not title:
         raise CalendarChangeError(_("Give the exception a name, e.g. Stocktaking."), "title")
@@ -155,18 +173,15 @@ def add_exception(name: str, *, title: str, start: date, end: date | None = None
                                     end=end.isoformat(), start=start.isoformat()), "end")
     exception = {"name": title, "start": start.isoformat(), "end": end.isoformat(),
                  "hours": _hours(hours, "hours")}
-    for other in row.data.get("exceptions", []):
+    for other in current.get("exceptions", []):
         if date.fromisoformat(other["start"]) <= end and start <= date.fromisoformat(other.get("end") or other["start"]):
             raise CalendarChangeError(_("These days overlap the exception %(name)s (%(start)s – %(end)s).",
                                         name=other["name"], start=other["start"],
                                         end=other.get("end") or other["start"]), "start")
-    exceptions = sorted([*row.data.get("exceptions", []), exception], key=lambda e: e["start"])
-    data = dict(row.data, exceptions=exceptions)
+    exceptions = sorted([*current.get("exceptions", []), exception], key=lambda e: e["start"])
+    data = dict(current, exceptions=exceptions)
     _validated(data)
-    record(actor, "calendar", name, "add-exception", exception=exception)
-    row.data = data
-    _commit_and_announce(name)
-    return row
+    return data, exception
 
 
 @_change

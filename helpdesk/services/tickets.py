@@ -8,6 +8,7 @@ from helpdesk import signals, storage
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Customer, Message, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import PRIORITIES, STATUSES
+from helpdesk.models.types import utcnow
 
 # Which statuses an agent may move a ticket to from each status.
 ALLOWED_TRANSITIONS = {
@@ -31,7 +32,7 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
                 internal: bool = False, author_user: User | None = None, author_customer: Customer | None = None,
                 author_name: str = "", subject: str = "", attachments: list[InboundAttachment] = (),
                 external_message_id: str | None = None, call_id: str | None = None,
-                raw_contact_id: int | None = None) -> Message:
+                raw_contact_id: int | None = None, created_at=None) -> Message:
     """Add a message to the ticket inside the caller's transaction."""
     message = Message(
         ticket=ticket, channel=channel, direction=direction, text=text, html=html, internal=internal,
@@ -39,7 +40,7 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
         author_customer_id=author_customer.id if author_customer else None,
         author_name=author_name or (author_user.name if author_user else ""),
         subject=subject, external_message_id=external_message_id, call_id=call_id,
-        raw_contact_id=raw_contact_id,
+        raw_contact_id=raw_contact_id, created_at=created_at or utcnow(),
     )
     for item in attachments:
         message.attachments.append(Attachment(
@@ -53,23 +54,34 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
     return message
 
 
-def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None) -> Ticket:
-    """A new ticket with the contact as its first message, inside the caller's transaction."""
+def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None, *,
+                team_id: int | None = None, linked_ticket_id: int | None = None) -> Ticket:
+    """A new ticket with the contact as its first message, inside the caller's transaction.
+
+    ``team_id`` is the channel's default team (e.g. the mailbox's), used when the form's
+    category names none; automated mail (auto-replies, bounces) is tagged "automated".
+    """
     category = None
     if contact.form_category:
         category = db.session.scalar(db.select(Category).filter_by(slug=contact.form_category))
     ticket = Ticket(
         subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
-        channel=contact.channel, language=contact.language, customer=customer, category=category,
-        team=category.default_team if category else None, status="new", priority="normal", tags=[],
+        channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
+        language=contact.language, customer=customer, category=category,
+        team=category.default_team if category else None, status="new", priority="normal",
+        tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
+        created_at=contact.received_at or utcnow(),  # SLA clocks count from when we received it
     )
+    if ticket.team is None and team_id is not None:
+        ticket.team = db.session.get(Team, team_id)
     db.session.add(ticket)
     db.session.flush()
     record_event(ticket, "created", channel=contact.channel)
     add_message(ticket, channel=contact.channel, direction="in", text=contact.text, html=contact.html,
                 author_customer=customer, author_name=contact.from_name or contact.from_email,
                 subject=contact.subject, attachments=contact.attachments,
-                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id)
+                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id,
+                created_at=ticket.created_at)
     signals.ticket_opened.send(ticket)
     return ticket
 
@@ -91,6 +103,15 @@ def reply(ticket_id: int, author: User, text: str, *, internal: bool = False,
     db.session.commit()
     signals.message_committed.send(message.id)
     return message
+
+
+def customer_replied(ticket: Ticket) -> None:
+    """A customer wrote on the ticket: waiting, solved or closed goes back to open (system actor).
+
+    Inside the caller's transaction; the one place that decides this.
+    """
+    if ticket.status in ("waiting", "solved", "closed"):
+        _set_status(ticket, "open", None)
 
 
 def change_status(ticket_id: int, actor: User | None, status: str) -> Ticket:

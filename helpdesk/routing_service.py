@@ -1,0 +1,574 @@
+"""Routing inside the app: stored rule sets, the route_ticket job, hand-outs, requeues, previews.
+
+The decisions come from the plain ``routing`` package; this module gathers its facts from
+the database and applies its decisions, each in one transaction. Concurrency: a job locks
+the ticket row (skipping one another worker holds) and the chosen agent's row, and
+re-counts the agent's open tickets under that lock before assigning, so several workers
+never push an agent over capacity nor assign a ticket twice.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from flask import current_app
+from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+import schedules
+from routing import (
+    AgentState, Assignment, HistoricTicket, OpenAssignment, Roster, RuleSet, RuleSetError,
+    SimulationReport, TicketFacts, assign, decide, distribute, simulate, stale_assignments,
+    validate_rules,
+)
+from routing.defaults import SLA_POLICIES, default_first_response_targets, default_rules
+from routing.simulation import FirstResponseTarget
+from helpdesk import jobs, periodic, signals
+from helpdesk.extensions import db
+from helpdesk.models import Category, Message, Team, Ticket, TicketEvent, User
+from helpdesk.models.core import OPEN_STATUSES, agent_skills, agent_teams
+from helpdesk.models.routing import RuleSetVersion
+from helpdesk.models.types import utcnow
+from helpdesk.services.audit import record
+from helpdesk.services.calendars import get_calendar
+from helpdesk.services.tickets import record_event
+
+log = logging.getLogger(__name__)
+
+_compiled: dict[tuple, RuleSet] = {}
+
+
+# --- rule sets -------------------------------------------------------------------------
+
+def known_sla_policies() -> list[str]:
+    """SLA policy names rules may use: the SLA policies table when it exists and holds any,
+    else the shipped ones."""
+    policy = _sla_policy_model()
+    names = list(db.session.scalars(select(policy.name))) if policy is not None else []
+    return names or list(SLA_POLICIES)
+
+
+def _sla_policy_model():
+    from helpdesk.models import sla
+
+    model = getattr(sla, "SlaPolicy", None)
+    return model if model is not None and hasattr(model, "name") else None
+
+
+def first_response_targets() -> dict[str, FirstResponseTarget]:
+    """First-response promises per SLA policy, for previews: the policies table when present."""
+    policy = _sla_policy_model()
+    if policy is None or not hasattr(policy, "first_response_minutes"):
+        return default_first_response_targets()
+    targets = {p.name: FirstResponseTarget(p.calendar_name, timedelta(minutes=p.first_response_minutes))
+               for p in db.session.scalars(select(policy)) if p.first_response_minutes}
+    return targets or default_first_response_targets()
+
+
+def validate(data) -> list[str]:
+    """Every problem with a rule set against the categories, teams and SLA policies we have."""
+    return validate_rules(data, categories=db.session.scalars(select(Category.slug)).all(),
+                          teams=db.session.scalars(select(Team.slug)).all(),
+                          sla_policies=known_sla_policies())
+
+
+def ensure_default_rules() -> RuleSetVersion:
+    """The live rule set, seeded from ``routing.defaults`` when there is none (idempotent)."""
+    live = db.session.scalar(select(RuleSetVersion).filter_by(state="live"))
+    if live is not None:
+        return live
+    live = RuleSetVersion(version=_next_version(), state="live", rules=default_rules(), published_at=utcnow())
+    db.session.add(live)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process seeded it at the same moment
+        db.session.rollback()
+        live = db.session.scalar(select(RuleSetVersion).filter_by(state="live"))
+    return live
+
+
+def _next_version() -> int:
+    return (db.session.scalar(select(func.max(RuleSetVersion.version))) or 0) + 1
+
+
+def draft_version() -> RuleSetVersion | None:
+    return db.session.scalar(select(RuleSetVersion).filter_by(state="draft"))
+
+
+def compiled(version: RuleSetVersion) -> RuleSet:
+    """The compiled rule set of a stored version (compiled once per process)."""
+    key = (version.id, version.version, version.created_at)
+    rules = _compiled.get(key)
+    if rules is None:
+        rules = _compiled[key] = RuleSet.from_dict(version.rules)
+    return rules
+
+
+def save_draft(data, author: User | None) -> RuleSetVersion:
+    """Save ``data`` as a new draft version; raises ``RuleSetError`` listing every problem."""
+    errors = validate(data)
+    if errors:
+        raise RuleSetError(errors)
+    for old in db.session.scalars(select(RuleSetVersion).filter_by(state="draft")):
+        old.state = "archived"
+    draft = RuleSetVersion(version=_next_version(), state="draft", rules=data,
+                           author_user_id=author.id if author else None)
+    db.session.add(draft)
+    db.session.flush()
+    record(author, "routing_rules", draft.version, "save_draft", mode=data.get("mode"),
+           rules=len(data.get("rules", [])))
+    db.session.commit()
+    return draft
+
+
+def publish(author: User | None) -> RuleSetVersion:
+    """Make the draft the live rule set; raises ``RuleSetError`` if there is none or it went invalid."""
+    draft = draft_version()
+    if draft is None:
+        raise RuleSetError(["there is no draft to publish"])
+    errors = validate(draft.rules)  # a team or policy it names may have gone since it was saved
+    if errors:
+        raise RuleSetError(errors)
+    for old in db.session.scalars(select(RuleSetVersion).filter_by(state="live")):
+        old.state = "archived"
+    draft.state = "live"
+    draft.published_at = utcnow()
+    record(author, "routing_rules", draft.version, "publish")
+    db.session.commit()
+    return draft
+
+
+# --- the roster --------------------------------------------------------------------------
+
+def agent_calendar(name: str):
+    """An agent's shift pattern: a calendar stored by the administrators (or a shipped one)."""
+    return get_calendar(name)
+
+
+def load_roster(*, with_teams_only: bool = False) -> Roster:
+    """Every active member of staff as routing sees them now, with their open load per channel."""
+    loads: dict[int, dict[str, int]] = {}
+    for agent_id, channel, count in db.session.execute(
+            select(Ticket.assignee_id, Ticket.channel, func.count())
+            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_not(None))
+            .group_by(Ticket.assignee_id, Ticket.channel)):
+        loads.setdefault(agent_id, {})[channel] = count
+    memberships: dict[tuple[int, str], set[str]] = {}
+    for user_id, kind, slug in db.session.execute(
+            select(agent_teams.c.user_id, literal("team"), Team.slug).join(Team)
+            .union_all(select(agent_skills.c.user_id, literal("skill"), Category.slug).join(Category))):
+        memberships.setdefault((user_id, kind), set()).add(slug)
+    calendars: dict[str, object] = {}
+    agents = []
+    for user in db.session.execute(select(User.id, User.languages, User.capacity, User.presence,
+                                          User.shift_calendar, User.last_assigned_at)
+                                   .filter_by(active=True).order_by(User.id)):
+        teams = frozenset(memberships.get((user.id, "team"), ()))
+        if with_teams_only and not teams:
+            continue
+        shift = None
+        if user.shift_calendar:
+            if user.shift_calendar not in calendars:
+                try:
+                    calendars[user.shift_calendar] = agent_calendar(user.shift_calendar)
+                except (LookupError, ValueError) as exc:  # an unknown calendar: off shift, not a crash
+                    log.warning("agent %s: shift calendar %r: %s", user.id, user.shift_calendar, exc)
+                    calendars[user.shift_calendar] = _NEVER_OPEN
+            shift = calendars[user.shift_calendar]
+        agents.append(AgentState(
+            id=user.id, teams=teams, skills=frozenset(memberships.get((user.id, "skill"), ())),
+            languages=frozenset(user.languages or ()),
+            capacity={k: int(v) for k, v in (user.capacity or {}).items()}, load=loads.get(user.id, {}),
+            presence=user.presence, shift=shift, last_assigned_at=user.last_assigned_at))
+    return Roster(agents)
+
+
+_NEVER_OPEN = schedules.Calendar.from_dict({"name": "never-open", "timezone": "Europe/Warsaw", "hours": {}})
+
+
+def _open_load(agent_id: int, channel: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.assignee_id == agent_id, Ticket.channel == channel, Ticket.status.in_(OPEN_STATUSES)))
+
+
+def _lock_agent_with_room(agent_id: int, channel: str) -> tuple[bool, str, int]:
+    """Lock the agent's row, then count their open tickets: (has room, presence, open load)."""
+    row = db.session.execute(select(User.active, User.presence, User.capacity)
+                             .where(User.id == agent_id).with_for_update(key_share=True)).one()
+    presence = row.presence if row.active else "offline"
+    load = _open_load(agent_id, channel)
+    return presence == "available" and load < int((row.capacity or {}).get(channel, 0)), presence, load
+
+
+# --- routing one ticket ------------------------------------------------------------------
+
+class Names:
+    """Team and category slugs by id and ids by slug, read once per job."""
+
+    def __init__(self):
+        rows = db.session.execute(select(literal("team"), Team.id, Team.slug)
+                                  .union_all(select(literal("category"), Category.id, Category.slug))).all()
+        self.slug = {(kind, id_): slug for kind, id_, slug in rows}
+        self.id = {(kind, slug): id_ for kind, id_, slug in rows}
+
+
+def ticket_facts(ticket: Ticket, names: Names, *, classify: bool, texts: list[str] = ()) -> TicketFacts:
+    """What routing knows about ``ticket``, ``texts`` being its customer messages in order.
+
+    ``classify`` presents it as new (priority unset) for the rules to decide; its category
+    and team are what intake gave it (the customer's pick on the form, the mailbox's team).
+    """
+    body = "\n".join([texts[0], texts[-1]] if len(texts) > 1 else texts)
+    customer = ticket.customer
+    return TicketFacts(
+        id=ticket.id, channel=ticket.channel, created_at=ticket.created_at, line=ticket.line or "",
+        subject=ticket.subject, body=body, form_category=ticket.form_category,
+        customer=dict(customer.attributes or {}) if customer else {}, language=ticket.language,
+        category=names.slug.get(("category", ticket.category_id)),
+        team=names.slug.get(("team", ticket.team_id)),
+        priority=None if classify else ticket.priority, sla_due_at=ticket.next_due_at,
+        pinned_agent_id=ticket.assignee_id if ticket.pinned else None, assignee_id=ticket.assignee_id)
+
+
+def customer_texts(ticket_id: int) -> list[str]:
+    return list(db.session.scalars(select(Message.text).where(
+        Message.ticket_id == ticket_id, Message.direction == "in", Message.internal.is_(False))
+        .order_by(Message.id)))
+
+
+def route_ticket(ticket_id: int) -> int | None:
+    """The job: classify a new ticket and give it an agent, or find an agent for a waiting one.
+
+    Skips a ticket another worker is routing, one that is closed, and one already
+    routed and assigned. Returns the assigned agent's id, else None (small, since RQ
+    stores every job's result).
+    """
+    version, rules = live_rules()
+    try:
+        ticket = _lock_ticket(ticket_id)
+        if ticket is None:
+            row = db.session.execute(select(Ticket.routed_at).where(Ticket.id == ticket_id)).first()
+            db.session.rollback()
+            if row is not None and row.routed_at is None:
+                raise TicketBusy(f"ticket {ticket_id} is being changed; routing is retried")
+            return None
+        if not ticket.is_open or (ticket.routed_at is not None and ticket.assignee_id is not None):
+            db.session.rollback()
+            return None
+        now = utcnow()
+        names = Names()
+        roster = load_roster()
+        if ticket.routed_at is None:
+            facts = ticket_facts(ticket, names, classify=True, texts=customer_texts(ticket.id))
+            contact_centre = agent_calendar("contact-centre")
+            decision, agent_id = _choose(facts, roster, lambda r: decide(facts, rules, r, now,
+                                                                         contact_centre=contact_centre),
+                                         lambda d: d.assignment)
+            _apply_decision(ticket, decision, agent_id, now, version, names)
+        else:
+            facts = ticket_facts(ticket, names, classify=False)
+            assignment, agent_id = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
+            _apply_assignment(ticket, assignment, agent_id, now)
+        db.session.commit()
+        return agent_id
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def live_rules() -> tuple[int, RuleSet]:
+    """The live version number and its compiled rule set (seeded on first use)."""
+    row = db.session.execute(select(RuleSetVersion.id, RuleSetVersion.version, RuleSetVersion.created_at)
+                             .filter_by(state="live")).first()
+    if row is None:
+        version = ensure_default_rules()
+        return version.version, compiled(version)
+    rules = _compiled.get(tuple(row))
+    if rules is None:
+        rules = compiled(db.session.get(RuleSetVersion, row.id))
+    return row.version, rules
+
+
+class TicketBusy(RuntimeError):
+    """Another transaction holds the ticket row; the job fails so RQ retries it shortly."""
+
+
+def _lock_ticket(ticket_id: int) -> Ticket | None:
+    """The ticket, locked against other routers; None if one holds it (or it is gone).
+
+    FOR NO KEY UPDATE: rows merely referring to the ticket (events, messages) don't block it.
+    """
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id)
+                             .options(joinedload(Ticket.customer).lazyload("*"))
+                             .with_for_update(skip_locked=True, key_share=True, of=Ticket)
+                             .execution_options(populate_existing=True))
+
+
+def _choose(facts: TicketFacts, roster: Roster, run, assignment_of):
+    """Run ``run(roster)`` until its chosen agent, locked, still has room: (result, agent id)."""
+    for _ in range(len(roster.agents) + 1):
+        result = run(roster)
+        assignment: Assignment = assignment_of(result)
+        if assignment.status != "assigned":
+            return result, None
+        has_room, presence, load = _lock_agent_with_room(assignment.assignee_id, facts.channel)
+        if has_room:
+            return result, assignment.assignee_id
+        # Someone else filled them (or they left) since the roster was read: look again.
+        roster.agents[assignment.assignee_id].presence = presence
+        roster.load[assignment.assignee_id][facts.channel] = load
+    raise RuntimeError(f"ticket {facts.id}: no stable agent choice")  # unreachable: each pass removes one
+
+
+def _apply_decision(ticket: Ticket, decision, agent_id: int | None, now: datetime, version: int,
+                    names: Names) -> None:
+    category_id = names.id.get(("category", decision.category))
+    if category_id != ticket.category_id:
+        record_event(ticket, "category", None, old=names.slug.get(("category", ticket.category_id)),
+                     new=decision.category, by="routing")
+        ticket.category_id = category_id
+    if decision.priority != ticket.priority:
+        record_event(ticket, "priority", None, old=ticket.priority, new=decision.priority, by="routing")
+        ticket.priority = decision.priority
+    team_id = names.id.get(("team", decision.team))
+    if team_id is not None and team_id != ticket.team_id:
+        record_event(ticket, "team", None, old=names.slug.get(("team", ticket.team_id)), new=decision.team,
+                     by="routing")
+        ticket.team_id = team_id
+    tags = list(ticket.tags or [])
+    added = [t for t in decision.tags if t not in tags]
+    if added:
+        record_event(ticket, "tags", None, added=added, by="routing")
+        ticket.tags = tags + added
+    routing = decision.to_dict()
+    routing["rules_version"] = version
+    ticket.routing = routing
+    ticket.routed_at = now
+    if agent_id is not None:
+        _give(ticket, agent_id, now)
+    signals.ticket_routed.send(ticket, decision=decision)
+
+
+def _apply_assignment(ticket: Ticket, assignment: Assignment, agent_id: int | None, now: datetime) -> None:
+    routing = dict(ticket.routing or {})
+    routing["trace"] = dict(routing.get("trace") or {}, assignment=assignment.to_dict())
+    if agent_id is not None:
+        routing["assignee_id"] = agent_id
+        _give(ticket, agent_id, now)
+    ticket.routing = routing
+
+
+def _give(ticket: Ticket, agent_id: int, now: datetime) -> None:
+    record_event(ticket, "assignee", None, old=ticket.assignee_id, new=agent_id, by="routing")
+    ticket.assignee_id = agent_id
+    db.session.execute(update(User).where(User.id == agent_id).values(last_assigned_at=now))
+
+
+# --- hand-outs and requeues ----------------------------------------------------------------
+
+def waiting_tickets(team_ids: Iterable[int] | None = None):
+    """Open, routed, unassigned tickets, the earliest SLA due first (no due time last)."""
+    query = (select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_(None),
+                                  Ticket.routed_at.is_not(None), Ticket.pinned.is_(False))
+             .order_by(Ticket.next_due_at.is_(None), Ticket.next_due_at, Ticket.created_at, Ticket.id))
+    if team_ids is not None:
+        query = query.where(Ticket.team_id.in_(list(team_ids)))
+    return query
+
+
+def redistribute(*team_ids: int) -> int:
+    """The job: hand waiting tickets of the teams (all teams when none given) to agents with room.
+
+    Returns how many tickets were assigned.
+    """
+    waiting = db.session.scalars(waiting_tickets(team_ids or None).limit(1000)
+                                 .options(selectinload(Ticket.customer))).all()
+    if not waiting:
+        return 0
+    now = utcnow()
+    names = Names()
+    facts = [ticket_facts(t, names, classify=False) for t in waiting]
+    db.session.rollback()  # the plan is made from a snapshot; each hand-out is its own transaction
+    assigned = 0
+    for planned in distribute(facts, load_roster(), now):
+        if planned.status != "assigned":
+            continue
+        try:
+            ticket = _lock_ticket(planned.ticket_id)
+            if ticket is None or ticket.assignee_id is not None or not ticket.is_open or ticket.pinned:
+                db.session.rollback()
+                continue
+            if not _lock_agent_with_room(planned.assignee_id, ticket.channel)[0]:
+                db.session.rollback()
+                continue
+            _apply_assignment(ticket, planned, planned.assignee_id, now)
+            db.session.commit()
+            assigned += 1
+        except Exception:
+            db.session.rollback()
+            raise
+    return assigned
+
+
+def redistribute_for_agent(user_id: int) -> int:
+    """The job: an agent became available; hand out their teams' waiting tickets."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.teams:
+        return 0
+    return redistribute(*[t.id for t in user.teams])
+
+
+def after_ticket_change(ticket_id: int) -> int:
+    """The job: a ticket changed (a customer message, solved, closed, reassigned, re-teamed).
+
+    An unassigned ticket looks for an agent; freed capacity goes to the waiting tickets of
+    the teams involved. Returns how many waiting tickets were handed out.
+    """
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return 0
+    if ticket.is_open and ticket.assignee_id is None:
+        route_ticket(ticket_id)
+    team_ids = {ticket.team_id} if ticket.team_id else set()
+    last = db.session.scalar(select(TicketEvent).filter_by(ticket_id=ticket_id, kind="assignee")
+                             .order_by(TicketEvent.id.desc()).limit(1))
+    for agent_id in {ticket.assignee_id, last.data.get("old") if last else None} - {None}:
+        agent = db.session.get(User, agent_id)
+        if agent is not None:
+            team_ids |= {t.id for t in agent.teams}
+    return redistribute(*team_ids) if team_ids else 0
+
+
+def requeue_stale(now: datetime | None = None) -> list:
+    """Take unanswered tickets back from agents who went offline or whose shift ended more
+    than ROUTING_GRACE_MINUTES ago, and return them to their team's queue."""
+    now = now or utcnow()
+    grace = timedelta(minutes=current_app.config["ROUTING_GRACE_MINUTES"])
+    answered = exists().where(Message.ticket_id == Ticket.id, Message.direction == "out",
+                              Message.internal.is_(False))
+    rows = db.session.execute(select(Ticket.id, Ticket.assignee_id, answered, Ticket.pinned).where(
+        Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_not(None))).all()
+    if not rows:
+        return []
+    roster = load_roster()
+    for user_id, changed in db.session.execute(select(User.id, User.presence_changed_at)
+                                               .where(User.presence == "offline")):
+        if changed is not None and now - changed < grace and user_id in roster.agents:
+            roster.agents[user_id].presence = "away"  # offline for less than the grace period
+    requeues = stale_assignments([OpenAssignment(t, a, bool(done), bool(pinned)) for t, a, done, pinned in rows],
+                                 roster, now, grace=grace)
+    db.session.rollback()
+    done = []
+    for item in requeues:
+        ticket = _lock_ticket(item.ticket_id)
+        if ticket is None or ticket.assignee_id != item.agent_id or ticket.pinned:
+            db.session.rollback()
+            continue
+        record_event(ticket, "assignee", None, old=item.agent_id, new=None, by="routing", reason=item.reason)
+        ticket.assignee_id = None
+        ticket.routing = dict(ticket.routing or {}, assignee_id=None, requeued=item.to_dict())
+        db.session.commit()
+        done.append(item)
+    return done
+
+
+def unrouted_tickets(older_than: timedelta | None = None):
+    """Open tickets routing has not handled for longer than ROUTING_UNROUTED_MINUTES."""
+    if older_than is None:
+        older_than = timedelta(minutes=current_app.config["ROUTING_UNROUTED_MINUTES"])
+    return (select(Ticket).where(Ticket.routed_at.is_(None), Ticket.status.in_(OPEN_STATUSES),
+                                 Ticket.created_at < utcnow() - older_than).order_by(Ticket.created_at))
+
+
+def sweep() -> None:
+    """The minute sweep: re-enqueue unrouted tickets, requeue stale ones, hand out waiting ones."""
+    for ticket_id in db.session.scalars(unrouted_tickets().with_only_columns(Ticket.id).limit(500)).all():
+        jobs.enqueue(route_ticket, ticket_id)
+    requeue_stale()
+    redistribute()
+
+
+# --- presence and pins ----------------------------------------------------------------------
+
+class RoutingError(ValueError):
+    """A routing change that is not allowed; the message says why."""
+
+
+def set_presence(user: User, presence: str) -> None:
+    from helpdesk.models.core import PRESENCES
+
+    if presence not in PRESENCES:
+        raise RoutingError("unknown-presence")
+    if presence != user.presence:
+        user.presence = presence
+        user.presence_changed_at = utcnow()
+        db.session.commit()
+        if presence == "available":
+            jobs.enqueue(redistribute_for_agent, user.id)
+
+
+def pin(ticket_id: int, agent_id: int | None, actor: User) -> Ticket:
+    """Pin a ticket to an agent (routing never moves it), or unpin it with ``agent_id`` None."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update(key_share=True)
+                               .execution_options(populate_existing=True))
+    if ticket is None:
+        raise RoutingError("no-such-ticket")
+    if agent_id is None:
+        if ticket.pinned:
+            ticket.pinned = False
+            record_event(ticket, "unpinned", actor)
+    else:
+        agent = db.session.get(User, agent_id)
+        if agent is None or not agent.active:
+            raise RoutingError("unknown-agent")
+        if ticket.assignee_id != agent.id:
+            record_event(ticket, "assignee", actor, old=ticket.assignee_id, new=agent.id)
+            ticket.assignee_id = agent.id
+        ticket.pinned = True
+        record_event(ticket, "pinned", actor, agent_id=agent.id)
+    db.session.commit()
+    signals.ticket_committed.send(ticket.id, created=False)
+    return ticket
+
+
+# --- previews -----------------------------------------------------------------------------
+
+def simulate_range(start: datetime, end: datetime, rules_data: dict | None = None) -> SimulationReport:
+    """Replay the tickets created in [start, end) through a rule set (the live one by default)
+    and the current roster; nothing is changed."""
+    rules = RuleSet.from_dict(rules_data) if rules_data is not None else live_rules()[1]
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end).order_by(Ticket.created_at)
+        .options(selectinload(Ticket.messages), selectinload(Ticket.customer))).all()
+    names = Names()
+    history = []
+    for ticket in tickets:
+        texts = [m.text for m in ticket.messages if m.direction == "in" and not m.internal]
+        facts = ticket_facts(ticket, names, classify=True, texts=texts)
+        facts.category = ticket.form_category
+        facts.sla_due_at = facts.pinned_agent_id = facts.assignee_id = None
+        history.append(HistoricTicket(facts))
+    policies = first_response_targets()
+    calendars = {p.calendar: agent_calendar(p.calendar) for p in policies.values()}
+    roster = load_roster(with_teams_only=True)
+    return simulate(history, rules, roster.agents.values(), policies=policies, calendars=calendars,
+                    contact_centre=agent_calendar("contact-centre"))
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+def _on_ticket_committed(ticket_id: int, created: bool = False, **_):
+    jobs.enqueue(route_ticket if created else after_ticket_change, ticket_id)
+
+
+def init_app(app) -> None:
+    """Connect routing to the ticket life cycle, register its sweep, CLI and page helpers."""
+    from helpdesk.routing_cli import routing_cli
+    from helpdesk.blueprints.routing_agent import template_helpers
+
+    signals.ticket_committed.connect(_on_ticket_committed)
+    periodic.register(app, sweep)
+    app.cli.add_command(routing_cli)
+    app.context_processor(template_helpers)
