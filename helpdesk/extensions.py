@@ -16,3 +16,19 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+def per_transaction(key: str) -> dict:
+    """A dict that lives as long as the session's current transaction (empty outside one).
+
+    For lookups that many rows of one transaction repeat (a calendar's version, an SLA
+    policy): the transaction sees one state of them, and a new one reads them afresh.
+    """
+    session = db.session()
+    transaction = session.get_transaction()
+    if transaction is None:
+        return {}
+    held = session.info.get("kontakt_per_transaction")
+    if held is None or held[0] is not transaction:
+        held = session.info["kontakt_per_transaction"] = (transaction, {})
+    return held[1].setdefault(key, {})

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 import schedules
 from helpdesk import signals
-from helpdesk.extensions import db
+from helpdesk.extensions import db, per_transaction
 from helpdesk.models import User
 from helpdesk.models.calendars import StoredCalendar
 from helpdesk.services.audit import record
@@ -61,8 +61,11 @@ def get_calendar(name: str) -> Calendar:
     A shipped calendar missing from the database falls back to `schedules.builtin`;
     any other unknown name raises CalendarError.
     """
-    stamp = db.session.execute(db.select(StoredCalendar.version, StoredCalendar.updated_at)
-                               .filter_by(name=name)).first()
+    stamps = per_transaction("calendar_stamps")
+    if name not in stamps:
+        stamps[name] = db.session.execute(db.select(StoredCalendar.version, StoredCalendar.updated_at)
+                                          .filter_by(name=name)).first()
+    stamp = stamps[name]
     if stamp is None:
         return schedules.builtin(name)
     cached = _cache.get(name)

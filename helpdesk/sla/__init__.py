@@ -35,6 +35,7 @@ def init_app(app) -> None:
 
 
 def _on_opened(ticket: Ticket, **_) -> None:
+    clocks.opened(ticket.id)
     clocks.attach_policy(ticket, None, clocks.now(), "ticket opened: channel default", start=ticket.created_at)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from channels.email.outbound import SendFailed
 from schedules import CalendarError
-from helpdesk import jobs, mailer
+from helpdesk import jobs, mailer, periodic
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from helpdesk.models.core import PRIORITIES, agent_teams
@@ -26,6 +26,8 @@ from helpdesk.services.tickets import record_event
 from helpdesk.sla import clocks
 
 log = logging.getLogger(__name__)
+# How far ahead the minute sweep schedules precise checks: two sweeps' worth, so a late sweep misses none.
+LOOKAHEAD = 2 * periodic.INTERVAL
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
@@ -141,12 +143,35 @@ def sweep() -> None:
     for ticket_id in due:
         check_ticket(ticket_id)
     send_due_emails()
+    schedule_upcoming(at)
+    db.session.rollback()
 
 
 def schedule(alarms: set[tuple[int, datetime]]) -> None:
-    """Enqueue a check of each ticket at each of its warning and due instants."""
+    """Enqueue a check of the ticket at each warning or due instant that comes before the next sweep
+    could look ahead to it; `sweep` schedules the later ones a minute or two in advance.
+
+    A delayed job for every instant of every clock would cost each new ticket several
+    Redis round trips for alarms that mostly get moved or made moot before they come."""
+    horizon = clocks.now() + LOOKAHEAD
     for ticket_id, instant in alarms:
-        jobs.enqueue(check_ticket, ticket_id, at=instant, job_id=f"sla-{ticket_id}-{int(instant.timestamp())}")
+        if instant <= horizon:
+            jobs.enqueue(check_ticket, ticket_id, at=instant, job_id=f"sla-{ticket_id}-{int(instant.timestamp())}")
+
+
+def schedule_upcoming(at: datetime) -> int:
+    """Enqueue the checks of the warnings and deadlines due within LOOKAHEAD of ``at``; how many."""
+    soon = at + LOOKAHEAD
+    rows = db.session.execute(db.select(SlaClock.ticket_id, SlaClock.warn_at, SlaClock.warned_at, SlaClock.due_at)
+                              .where(SlaClock.running_since.is_not(None), SlaClock.breached_at.is_(None),
+                                     ((SlaClock.due_at > at) & (SlaClock.due_at <= soon))
+                                     | ((SlaClock.warn_at > at) & (SlaClock.warn_at <= soon)
+                                        & SlaClock.warned_at.is_(None)))).all()
+    alarms = {(r.ticket_id, instant) for r in rows
+              for instant in (r.warn_at if r.warned_at is None else None, r.due_at)
+              if instant is not None and at < instant <= soon}
+    schedule(alarms)
+    return len(alarms)
 
 
 def unread_count(user: User) -> int:

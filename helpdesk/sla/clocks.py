@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 import schedules
 from schedules.clock import Clock
-from helpdesk.extensions import db
+from helpdesk.extensions import db, per_transaction
 from helpdesk.models import Ticket
 from helpdesk.models.sla import SlaClock, SlaEvent, SlaPolicy
 from helpdesk.models.types import utcnow
@@ -67,7 +67,17 @@ def record(row: SlaClock, action: str, at: datetime, reason: str, **data) -> Sla
 
 
 def clocks_of(ticket_id: int) -> dict[str, SlaClock]:
-    return {row.name: row for row in db.session.scalars(db.select(SlaClock).filter_by(ticket_id=ticket_id))}
+    """The ticket's clocks by name, read once per transaction (new ones join through `_new_row`)."""
+    known = per_transaction("sla_clocks")
+    if ticket_id not in known:
+        known[ticket_id] = {row.name: row for row in
+                            db.session.scalars(db.select(SlaClock).filter_by(ticket_id=ticket_id))}
+    return known[ticket_id]
+
+
+def opened(ticket_id: int) -> None:
+    """Note that a ticket opened in this transaction has no clocks yet (saves asking)."""
+    per_transaction("sla_clocks").setdefault(ticket_id, {})
 
 
 def policy_of(ticket: Ticket, rows: dict[str, SlaClock]) -> SlaPolicy:
@@ -106,8 +116,13 @@ def _schedule(row: SlaClock) -> None:
             alarms.add((row.ticket_id, instant))
 
 
-def refresh_next_due(ticket: Ticket) -> None:
-    """Ticket.next_due_at: the nearest deadline among its running clocks."""
+def refresh_next_due(ticket: Ticket, rows: dict[str, SlaClock] | None = None) -> None:
+    """Ticket.next_due_at: the nearest deadline among its running clocks (``rows``: all of them,
+    when the caller has them; otherwise they are read from the database)."""
+    if rows is not None:
+        ticket.next_due_at = min((r.due_at for r in rows.values() if r.running_since is not None and r.due_at),
+                                 default=None)
+        return
     db.session.flush()
     ticket.next_due_at = db.session.scalar(
         db.select(db.func.min(SlaClock.due_at)).where(SlaClock.ticket_id == ticket.id,
@@ -121,6 +136,7 @@ def _new_row(ticket: Ticket, name: str, policy: SlaPolicy) -> SlaClock | None:
     row = SlaClock(ticket_id=ticket.id, name=name, policy_name=policy.name, calendar_name=policy.calendar_name,
                    target_seconds=minutes * 60, accumulated_seconds=0.0, stopped=False)
     db.session.add(row)
+    clocks_of(ticket.id)[name] = row
     return row
 
 
@@ -139,7 +155,7 @@ def attach_policy(ticket: Ticket, policy_name: str | None, at: datetime, reason:
             pause_running(ticket, at, "status " + ticket.status)
     elif any(row.policy_name != policy.name for row in rows.values()):
         retarget(ticket, policy, at, reason)
-    refresh_next_due(ticket)
+    refresh_next_due(ticket, rows)
 
 
 def retarget(ticket: Ticket, policy: SlaPolicy, at: datetime, reason: str) -> bool:
@@ -155,7 +171,7 @@ def retarget(ticket: Ticket, policy: SlaPolicy, at: datetime, reason: str) -> bo
             _change(ticket, row, "retarget", at, reason, policy, target_minutes=minutes,
                     calendar=policy.calendar_name, old=old)
             changed = True
-    refresh_next_due(ticket)
+    refresh_next_due(ticket, clocks_of(ticket.id))
     return changed
 
 
@@ -167,7 +183,7 @@ def agent_replied(ticket: Ticket, at: datetime) -> None:
         row = rows.get(name)
         if row is not None and not row.stopped:
             _change(ticket, row, "stop", at, "public reply", policy)
-    refresh_next_due(ticket)
+    refresh_next_due(ticket, clocks_of(ticket.id))
 
 
 def customer_wrote(ticket: Ticket, at: datetime) -> None:
@@ -187,7 +203,7 @@ def customer_wrote(ticket: Ticket, at: datetime) -> None:
     if row is None or (row.id is not None and not row.stopped):
         return
     _change(ticket, row, "start", at, "customer message", policy)
-    refresh_next_due(ticket)
+    refresh_next_due(ticket, clocks_of(ticket.id))
 
 
 def status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> None:
@@ -208,7 +224,7 @@ def status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> None:
             paused = not row.stopped and row.running_since is None
             if paused or (reopened and row.name == "resolution"):
                 _change(ticket, row, "resume", at, ("reopened, status " if reopened else "status ") + new, policy)
-    refresh_next_due(ticket)
+    refresh_next_due(ticket, clocks_of(ticket.id))
 
 
 def pause_running(ticket: Ticket, at: datetime, reason: str) -> None:

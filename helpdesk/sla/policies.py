@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from routing.defaults import default_first_response_targets
-from helpdesk.extensions import db
+from helpdesk.extensions import db, per_transaction
 from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import ESCALATIONS, SlaPolicy
 from helpdesk.services import audit
@@ -54,8 +54,10 @@ def get_policy(name: str | None, channel: str) -> SlaPolicy:
     for candidate in (name, CHANNEL_DEFAULTS.get(channel, "email-first-response")):
         if candidate is None:
             continue
-        row = db.session.scalar(db.select(SlaPolicy).filter_by(name=candidate))
+        seen = per_transaction("sla_policies")  # the same row object, so edits in this transaction show
+        row = seen.get(candidate) or db.session.scalar(db.select(SlaPolicy).filter_by(name=candidate))
         if row is not None:
+            seen[candidate] = row
             return row
         if candidate in SHIPPED:
             return SlaPolicy(name=candidate, **SHIPPED[candidate])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
@@ -117,8 +118,8 @@ def test_a_breach_escalates_as_the_policy_says(app, now, staffed, pinned):
     assert notified == {agent.id}  # notify_lead is not among this policy's actions
 
 
-def test_a_delayed_job_lands_in_the_scheduled_registry_and_fires_on_the_worker(app, now, redis_url, monkeypatch,
-                                                                              staffed):
+def test_the_sweep_schedules_a_precise_job_shortly_before_an_alarm_and_the_worker_fires_it(
+        app, now, redis_url, monkeypatch, staffed):
     agent, lead, manager = staffed
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-sla-{uuid.uuid4().hex[:8]}")
@@ -128,14 +129,24 @@ def test_a_delayed_job_lands_in_the_scheduled_registry_and_fires_on_the_worker(a
         ticket = assigned_ticket(agent, manager)
         first = clock(ticket, "first_response")
         registry = ScheduledJobRegistry(queue=jobs.queue())
-        expected = {f"sla-{ticket.id}-{int(first.warn_at.timestamp())}",
-                    f"sla-{ticket.id}-{int(first.due_at.timestamp())}"}
-        assert expected <= set(registry.get_job_ids())
+        warning_job = f"sla-{ticket.id}-{int(first.warn_at.timestamp())}"
+        breach_job = f"sla-{ticket.id}-{int(first.due_at.timestamp())}"
+        assert registry.get_job_ids() == []  # hours away: nothing is scheduled at opening
+
+        now(first.warn_at - timedelta(seconds=90))  # a sweep a minute and a half before the warning
+        periodic.sweep()
+        assert warning_job in registry.get_job_ids() and breach_job not in registry.get_job_ids()
+        assert sla_events(ticket, "warning") == []
+
+        now(first.due_at - timedelta(seconds=30))
+        periodic.sweep()
+        assert breach_job in registry.get_job_ids()
         assert sla_events(ticket, "breach") == []
-        now(local(2026, 11, 17, 9, 30))
+        now(first.due_at + timedelta(seconds=5))  # the worker runs the jobs before any further sweep
         jobs.run_worker(burst=True, with_scheduler=True)
         assert [e.clock for e in sla_events(ticket, "breach")] == ["first_response"]
-        assert db.session.scalars(db.select(Notification.kind).filter_by(user_id=agent.id)).all() == ["breach"]
+        assert sorted(db.session.scalars(db.select(Notification.kind).filter_by(user_id=agent.id))) == [
+            "breach", "warning"]
     finally:
         jobs.queue().delete(delete_jobs=True)
         app.extensions.pop("kontakt_redis", None)
