@@ -1,6 +1,7 @@
 """The public contact form as a channel: a validated submission becomes an InboundContact."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,3 +63,24 @@ def to_contact(form: FormSubmission, received_at: datetime) -> InboundContact:
         pesel=form.pesel or None,
         loan_number=form.loan_number.strip() or None,
     )
+
+
+def to_payload(form: FormSubmission, received_at: datetime) -> bytes:
+    """The submission as stored before anything else happens to it (JSON, attachments in hex)."""
+    return json.dumps({
+        "fields": {k: v for k, v in vars(form).items() if k != "attachments"},
+        "attachments": [{"filename": a.filename, "media_type": a.media_type, "content": a.content.hex()}
+                        for a in form.attachments],
+        "received_at": received_at.isoformat(),
+    }, ensure_ascii=False).encode()
+
+
+def from_payload(payload: bytes) -> InboundContact:
+    """The contact a stored submission makes; ValueError (or KeyError, TypeError) if it is not one."""
+    data = json.loads(payload)
+    attachments = [InboundAttachment(filename=a["filename"], media_type=a["media_type"],
+                                     content=bytes.fromhex(a["content"])) for a in data["attachments"]]
+    received_at = datetime.fromisoformat(data["received_at"])
+    if received_at.tzinfo is None:
+        raise ValueError("received_at has no time zone")
+    return to_contact(FormSubmission(**data["fields"], attachments=attachments), received_at)

@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)
 
-    from helpdesk import auth, cli, mail, routing_service, sla, views
+    from helpdesk import auth, cli, intake, mail, routing_service, sla, views
     from helpdesk.blueprints import register_blueprints
 
     auth.init_app(app)
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     # Order matters for receivers of the same signal: a new ticket is routed (and its SLA
     # policy attached) before its acknowledgement quotes the first-response deadline.
+    intake.init_app(app)
     routing_service.init_app(app)
     sla.init_app(app)
     mail.init_app(app)

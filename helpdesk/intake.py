@@ -4,26 +4,36 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from channels import InboundContact
-from helpdesk import signals
+from channels import InboundContact, webform
+from helpdesk import jobs, periodic, signals
 from helpdesk.extensions import db
 from helpdesk.models import RawContact, Ticket
 from helpdesk.services import customers, tickets
 
 log = logging.getLogger(__name__)
 
+WEBFORM_SOURCE = "contact-form"  # the source of contacts stored by the public contact page
+
 
 def store_raw(*, channel: str, source: str, payload: bytes, media_type: str,
-              dedup_key: str | None = None) -> tuple[RawContact, bool]:
+              dedup_key: str | None = None, reserve_ticket: bool = False) -> tuple[RawContact, bool]:
     """Commit the contact exactly as received. Returns (raw, created); a repeat of a
-    dedup_key returns the stored one, so no retry creates a duplicate."""
+    dedup_key returns the stored one, so no retry creates a duplicate.
+
+    ``reserve_ticket`` takes the id of the ticket it will open from the tickets' own
+    sequence, so the customer can be told the number before the ticket exists (on
+    PostgreSQL; SQLite has no sequences, and there the demo receives the contact at once).
+    """
     if dedup_key:
         existing = db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key))
         if existing:
             return existing, False
     raw = RawContact(channel=channel, source=source, payload=payload, media_type=media_type, dedup_key=dedup_key)
+    if reserve_ticket and db.session.get_bind().dialect.name == "postgresql":
+        raw.reserved_ticket_id = db.func.nextval(db.func.pg_get_serial_sequence("tickets", "id"))
     db.session.add(raw)
     try:
         db.session.commit()
@@ -70,7 +80,7 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
             created = False
         else:
             ticket = tickets.open_ticket(contact, customer, raw.id, team_id=team_id,
-                                         linked_ticket_id=linked_ticket_id)
+                                         linked_ticket_id=linked_ticket_id, ticket_id=raw.reserved_ticket_id)
             created = True
         raw.status = "processed"
         raw.ticket_id = ticket.id
@@ -81,8 +91,43 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
         log.exception("raw contact %s could not become a ticket", raw_id)
         quarantine(raw_id, f"{type(exc).__name__}: {exc}")
         raise
-    signals.ticket_committed.send(ticket.id, created=created)
+    if created:
+        signals.tickets_received.send((ticket.id,))
+    else:
+        signals.ticket_committed.send(ticket.id)
     return ticket
+
+
+def receive_stored() -> int:
+    """The job: open tickets for the web-form contacts the contact page stored, a batch at a time.
+
+    Contacts another worker is receiving are skipped (SKIP LOCKED). Each contact opens its
+    ticket under the id reserved for it; one that cannot becomes quarantined with the reason,
+    and the rest of the batch goes on. Returns how many tickets were opened.
+    """
+    batch = current_app.config["INTAKE_BATCH"]  # a full batch asks for another run, so workers share a burst
+    waiting = db.session.scalars(
+        db.select(RawContact).where(RawContact.status == "received", RawContact.channel == "webform",
+                                    RawContact.source == WEBFORM_SOURCE)
+        .order_by(RawContact.id).limit(batch).with_for_update(skip_locked=True)).all()
+    if len(waiting) == batch:
+        jobs.enqueue_once(receive_stored)
+    opened = []
+    for raw in waiting:
+        try:
+            with db.session.begin_nested():
+                contact = _without_nul(webform.from_payload(raw.payload))
+                ticket = tickets.open_ticket(contact, customers.identify(contact), raw.id,
+                                             ticket_id=raw.reserved_ticket_id)
+                raw.status, raw.ticket_id, raw.reason = "processed", ticket.id, None
+            opened.append(ticket.id)
+        except Exception as exc:
+            log.exception("raw contact %s could not become a ticket", raw.id)
+            raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
+    db.session.commit()
+    if opened:
+        signals.tickets_received.send(tuple(opened))
+    return len(opened)
 
 
 def _without_nul(contact: InboundContact) -> InboundContact:
@@ -90,3 +135,17 @@ def _without_nul(contact: InboundContact) -> InboundContact:
     changes = {f.name: getattr(contact, f.name).replace("\x00", "") for f in dataclasses.fields(contact)
                if isinstance(getattr(contact, f.name), str) and "\x00" in getattr(contact, f.name)}
     return dataclasses.replace(contact, **changes) if changes else contact
+
+
+def sweep() -> None:
+    """The minute sweep: receive web-form contacts still waiting (their job was lost)."""
+    waiting = db.session.scalar(db.select(RawContact.id).where(
+        RawContact.status == "received", RawContact.channel == "webform",
+        RawContact.source == WEBFORM_SOURCE).limit(1))
+    db.session.rollback()
+    if waiting is not None:
+        jobs.enqueue_once(receive_stored)
+
+
+def init_app(app) -> None:
+    periodic.register(app, sweep)

@@ -31,17 +31,20 @@ def redis_connection():
     return conn
 
 
-def queue():
+def queue(*, low_priority: bool = False):
+    """The app's queue; workers take from the low-priority one only when the other is empty."""
     from rq import Queue
 
-    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+    name = current_app.config["RQ_QUEUE"]
+    return Queue(f"{name}-low" if low_priority else name, connection=redis_connection())
 
 
-def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None):
+def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, low_priority: bool = False):
     """Run ``func(*args)`` in the background, or at the instant ``at``.
 
     Inline (no Redis) a job runs at once and a failure is logged, never raised into
     the request that asked for it; a delayed job is left to the periodic sweep.
+    ``low_priority`` jobs (customer acknowledgements) wait while routing work is queued.
     """
     if redis_connection() is None:
         if at is not None:
@@ -60,9 +63,44 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None):
 
     path = f"{func.__module__}.{func.__qualname__}"
     options = {"retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), "job_id": job_id}
+    target = queue(low_priority=low_priority)
     if at is not None:
-        return queue().enqueue_at(at, path, *args, **options)
-    return queue().enqueue(path, *args, **options)
+        return target.enqueue_at(at, path, *args, **options)
+    return target.enqueue(path, *args, **options)
+
+
+def enqueue_once(func) -> None:
+    """Make sure one run of ``func()`` is queued: a call while one waits to start adds nothing.
+
+    For a job that works off whatever is waiting in the database (stored contacts to
+    receive): a burst of a thousand contacts costs a handful of jobs, not a thousand.
+    The run clears the mark before it looks, so work stored after that gets a new run.
+    """
+    conn = redis_connection()
+    if conn is None:
+        enqueue(func)
+        return
+    path = f"{func.__module__}.{func.__qualname__}"
+    if conn.set(_once_key(path), 1, nx=True, ex=ONCE_MARK_SECONDS):
+        enqueue(run_once, path)
+
+
+# A lost run (a worker killed before it started the job) stops blocking new ones after this;
+# the periodic sweep picks up anything left waiting meanwhile.
+ONCE_MARK_SECONDS = 30
+
+
+def _once_key(path: str) -> str:
+    return f"{current_app.config['RQ_QUEUE']}:once:{path}"
+
+
+def run_once(path: str):
+    """The job behind `enqueue_once`: clear the mark, then run the function."""
+    import importlib
+
+    redis_connection().delete(_once_key(path))
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)()
 
 
 def run_worker(burst: bool = False, with_scheduler: bool = True) -> None:
@@ -72,5 +110,5 @@ def run_worker(burst: bool = False, with_scheduler: bool = True) -> None:
     if redis_connection() is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the web process, no worker is needed")
     # SimpleWorker runs jobs in this process: no fork per job, and the app context stays.
-    worker = SimpleWorker([queue()], connection=redis_connection())
+    worker = SimpleWorker([queue(), queue(low_priority=True)], connection=redis_connection())
     worker.work(burst=burst, with_scheduler=with_scheduler)

@@ -188,21 +188,7 @@ def load_roster(*, with_teams_only: bool = False) -> Roster:
 _NEVER_OPEN = schedules.Calendar.from_dict({"name": "never-open", "timezone": "Europe/Warsaw", "hours": {}})
 
 
-def _open_load(agent_id: int, channel: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.assignee_id == agent_id, Ticket.channel == channel, Ticket.status.in_(OPEN_STATUSES)))
-
-
-def _lock_agent_with_room(agent_id: int, channel: str) -> tuple[bool, str, int]:
-    """Lock the agent's row, then count their open tickets: (has room, presence, open load)."""
-    row = db.session.execute(select(User.active, User.presence, User.capacity)
-                             .where(User.id == agent_id).with_for_update(key_share=True)).one()
-    presence = row.presence if row.active else "offline"
-    load = _open_load(agent_id, channel)
-    return presence == "available" and load < int((row.capacity or {}).get(channel, 0)), presence, load
-
-
-# --- routing one ticket ------------------------------------------------------------------
+# --- routing tickets ---------------------------------------------------------------------
 
 class Names:
     """Team and category slugs by id and ids by slug, read once per job."""
@@ -232,50 +218,115 @@ def ticket_facts(ticket: Ticket, names: Names, *, classify: bool, texts: list[st
         pinned_agent_id=ticket.assignee_id if ticket.pinned else None, assignee_id=ticket.assignee_id)
 
 
-def customer_texts(ticket_id: int) -> list[str]:
-    return list(db.session.scalars(select(Message.text).where(
-        Message.ticket_id == ticket_id, Message.direction == "in", Message.internal.is_(False))
-        .order_by(Message.id)))
+def customer_texts(ticket_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each ticket's customer messages, in order."""
+    texts: dict[int, list[str]] = {}
+    for ticket_id, text in db.session.execute(select(Message.ticket_id, Message.text).where(
+            Message.ticket_id.in_(list(ticket_ids)), Message.direction == "in", Message.internal.is_(False))
+            .order_by(Message.id)):
+        texts.setdefault(ticket_id, []).append(text)
+    return texts
 
 
 def route_ticket(ticket_id: int) -> int | None:
-    """The job: classify a new ticket and give it an agent, or find an agent for a waiting one.
+    """Route one ticket (see route_tickets); the assigned agent's id, else None."""
+    return route_tickets([ticket_id]).get(ticket_id)
 
-    Skips a ticket another worker is routing, one that is closed, and one already
-    routed and assigned. Returns the assigned agent's id, else None (small, since RQ
-    stores every job's result).
+
+def route_tickets(ticket_ids: list[int]) -> dict[int, int | None]:
+    """The job: classify new tickets and give them agents, or find agents for waiting ones,
+    all in one transaction, in the order given.
+
+    Skips tickets that are closed, and those already routed and assigned. Returns the
+    assigned agent's id (or None) per ticket handled. A ticket another transaction holds
+    is left alone; if it still awaits routing the job then fails (TicketBusy) after
+    committing the rest, and RQ retries it shortly.
+
+    Concurrency: classification runs unlocked; then the agents of the tickets' teams are
+    locked in id order and their open tickets counted afresh, and only then are agents
+    chosen, so workers routing at once never push an agent over capacity.
     """
     version, rules = live_rules()
+    routed: dict[int, int | None] = {}
     try:
-        ticket = _lock_ticket(ticket_id)
-        if ticket is None:
-            row = db.session.execute(select(Ticket.routed_at).where(Ticket.id == ticket_id)).first()
-            db.session.rollback()
-            if row is not None and row.routed_at is None:
-                raise TicketBusy(f"ticket {ticket_id} is being changed; routing is retried")
-            return None
-        if not ticket.is_open or (ticket.routed_at is not None and ticket.assignee_id is not None):
-            db.session.rollback()
-            return None
-        now = utcnow()
-        names = Names()
-        roster = load_roster()
-        if ticket.routed_at is None:
-            facts = ticket_facts(ticket, names, classify=True, texts=customer_texts(ticket.id))
+        locked = _lock_tickets(ticket_ids)
+        order = {ticket_id: n for n, ticket_id in enumerate(ticket_ids)}
+        locked.sort(key=lambda t: order[t.id])  # the caller's order: the earliest due first for hand-outs
+        todo = [t for t in locked if t.is_open and not (t.routed_at is not None and t.assignee_id is not None)]
+        if todo:
+            now = utcnow()
+            names = Names()
+            roster = load_roster()
+            texts = customer_texts([t.id for t in todo if t.routed_at is None])
             contact_centre = agent_calendar("contact-centre")
-            decision, agent_id = _choose(facts, roster, lambda r: decide(facts, rules, r, now,
-                                                                         contact_centre=contact_centre),
-                                         lambda d: d.assignment)
-            _apply_decision(ticket, decision, agent_id, now, version, names)
-        else:
-            facts = ticket_facts(ticket, names, classify=False)
-            assignment, agent_id = _choose(facts, roster, lambda r: assign(facts, r, now), lambda a: a)
-            _apply_assignment(ticket, assignment, agent_id, now)
+            plans = []
+            for ticket in todo:
+                if ticket.routed_at is None:
+                    facts = ticket_facts(ticket, names, classify=True, texts=texts.get(ticket.id, []))
+                    decision = decide(facts, rules, roster, now, contact_centre=contact_centre)
+                    _classify(ticket, decision, now, names)
+                    plans.append(_Plan(ticket, facts, decision.assignment, decision))
+                else:
+                    plans.append(_Plan(ticket, ticket_facts(ticket, names, classify=False), None))
+            db.session.flush()  # the classification's writes go before the agents are locked
+            _lock_teams(roster, {p.team for p in plans})
+            for plan in plans:
+                plan.reassign(roster, now)
+                agent_id = plan.assignment.assignee_id if plan.assignment.status == "assigned" else None
+                if agent_id is not None:
+                    roster.record_assignment(agent_id, plan.facts.channel, now)
+                _record_assignment(plan, agent_id, now, version)
+                routed[plan.ticket.id] = agent_id
+            _stamp_assigned([a for a in routed.values() if a is not None], now)
         db.session.commit()
-        return agent_id
     except Exception:
         db.session.rollback()
         raise
+    held = set(ticket_ids) - {t.id for t in locked}
+    if held:
+        waiting = db.session.scalars(select(Ticket.id).where(Ticket.id.in_(held), Ticket.routed_at.is_(None))).all()
+        db.session.rollback()
+        if waiting:
+            raise TicketBusy(f"tickets {sorted(waiting)} are being changed; routing is retried")
+    return routed
+
+
+class _Plan:
+    """A ticket in a routing batch: its facts, the decision (new tickets) and the assignment."""
+
+    __slots__ = ("ticket", "facts", "assignment", "decision")
+
+    def __init__(self, ticket: Ticket, facts: TicketFacts, assignment: Assignment | None, decision=None):
+        self.ticket, self.facts, self.assignment, self.decision = ticket, facts, assignment, decision
+
+    @property
+    def team(self) -> str | None:
+        return self.decision.team if self.decision is not None else self.facts.team
+
+    def reassign(self, roster: Roster, now: datetime) -> None:
+        """Choose the agent again, against a roster whose loads are now counted under lock."""
+        category = self.decision.category if self.decision is not None else self.facts.category
+        self.assignment = assign(self.facts, roster, now, team=self.team, category=category)
+        if self.decision is not None:
+            self.decision.assignment = self.assignment
+
+
+def _lock_teams(roster: Roster, teams: set[str | None]) -> None:
+    """Lock the agents of these teams (in id order, in one statement, so two workers never
+    wait on each other in a circle) and put their presence and open tickets, counted under
+    the lock, into ``roster``."""
+    agent_ids = sorted({agent.id for team in teams if team for agent in roster.by_team.get(team, [])})
+    if not agent_ids:
+        return
+    for row in db.session.execute(select(User.id, User.active, User.presence).where(User.id.in_(agent_ids))
+                                  .order_by(User.id).with_for_update(key_share=True)):
+        roster.agents[row.id].presence = row.presence if row.active else "offline"
+        roster.load[row.id] = {}
+    for agent_id, channel, count in db.session.execute(
+            select(Ticket.assignee_id, Ticket.channel, func.count())
+            .where(Ticket.assignee_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.assignee_id, Ticket.channel)):
+        roster.load[agent_id][channel] = count
 
 
 def live_rules() -> tuple[int, RuleSet]:
@@ -295,35 +346,26 @@ class TicketBusy(RuntimeError):
     """Another transaction holds the ticket row; the job fails so RQ retries it shortly."""
 
 
-def _lock_ticket(ticket_id: int) -> Ticket | None:
-    """The ticket, locked against other routers; None if one holds it (or it is gone).
+def _lock_tickets(ticket_ids: Iterable[int]) -> list[Ticket]:
+    """The tickets, locked against other routers, leaving out those another transaction holds
+    (and those gone).
 
-    FOR NO KEY UPDATE: rows merely referring to the ticket (events, messages) don't block it.
+    FOR NO KEY UPDATE: rows merely referring to a ticket (events, messages) don't block it.
     """
-    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id)
-                             .options(joinedload(Ticket.customer).lazyload("*"))
-                             .with_for_update(skip_locked=True, key_share=True, of=Ticket)
-                             .execution_options(populate_existing=True))
+    return list(db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids))).order_by(Ticket.id)
+                                   .options(joinedload(Ticket.customer).lazyload("*"))
+                                   .with_for_update(skip_locked=True, key_share=True, of=Ticket)
+                                   .execution_options(populate_existing=True)))
 
 
-def _choose(facts: TicketFacts, roster: Roster, run, assignment_of):
-    """Run ``run(roster)`` until its chosen agent, locked, still has room: (result, agent id)."""
-    for _ in range(len(roster.agents) + 1):
-        result = run(roster)
-        assignment: Assignment = assignment_of(result)
-        if assignment.status != "assigned":
-            return result, None
-        has_room, presence, load = _lock_agent_with_room(assignment.assignee_id, facts.channel)
-        if has_room:
-            return result, assignment.assignee_id
-        # Someone else filled them (or they left) since the roster was read: look again.
-        roster.agents[assignment.assignee_id].presence = presence
-        roster.load[assignment.assignee_id][facts.channel] = load
-    raise RuntimeError(f"ticket {facts.id}: no stable agent choice")  # unreachable: each pass removes one
+def _lock_ticket(ticket_id: int) -> Ticket | None:
+    """One ticket, locked as by `_lock_tickets`; None if another transaction holds it."""
+    found = _lock_tickets([ticket_id])
+    return found[0] if found else None
 
 
-def _apply_decision(ticket: Ticket, decision, agent_id: int | None, now: datetime, version: int,
-                    names: Names) -> None:
+def _classify(ticket: Ticket, decision, now: datetime, names: Names) -> None:
+    """Give a new ticket the category, priority, team, tags and SLA policy routing decided."""
     category_id = names.id.get(("category", decision.category))
     if category_id != ticket.category_id:
         record_event(ticket, "category", None, old=names.slug.get(("category", ticket.category_id)),
@@ -342,28 +384,36 @@ def _apply_decision(ticket: Ticket, decision, agent_id: int | None, now: datetim
     if added:
         record_event(ticket, "tags", None, added=added, by="routing")
         ticket.tags = tags + added
-    routing = decision.to_dict()
-    routing["rules_version"] = version
-    ticket.routing = routing
     ticket.routed_at = now
-    if agent_id is not None:
-        _give(ticket, agent_id, now)
     signals.ticket_routed.send(ticket, decision=decision)
 
 
-def _apply_assignment(ticket: Ticket, assignment: Assignment, agent_id: int | None, now: datetime) -> None:
-    routing = dict(ticket.routing or {})
-    routing["trace"] = dict(routing.get("trace") or {}, assignment=assignment.to_dict())
-    if agent_id is not None:
-        routing["assignee_id"] = agent_id
-        _give(ticket, agent_id, now)
+def _record_assignment(plan: _Plan, agent_id: int | None, now: datetime, version: int) -> None:
+    """Store the trace (the whole decision for a new ticket) and hand the ticket to the agent."""
+    ticket = plan.ticket
+    if plan.decision is not None:
+        routing = plan.decision.to_dict()
+        routing["rules_version"] = version
+    else:
+        routing = dict(ticket.routing or {})
+        routing["trace"] = dict(routing.get("trace") or {}, assignment=plan.assignment.to_dict())
+        if agent_id is not None:
+            routing["assignee_id"] = agent_id
     ticket.routing = routing
+    if agent_id is not None:
+        _give(ticket, agent_id, now)
 
 
 def _give(ticket: Ticket, agent_id: int, now: datetime) -> None:
     record_event(ticket, "assignee", None, old=ticket.assignee_id, new=agent_id, by="routing")
     ticket.assignee_id = agent_id
-    db.session.execute(update(User).where(User.id == agent_id).values(last_assigned_at=now))
+
+
+def _stamp_assigned(agent_ids: Iterable[int], now: datetime) -> None:
+    """Note ``now`` as the agents' last assignment (the tie-break of the next ones)."""
+    agent_ids = sorted(set(agent_ids))
+    if agent_ids:
+        db.session.execute(update(User).where(User.id.in_(agent_ids)).values(last_assigned_at=now))
 
 
 # --- hand-outs and requeues ----------------------------------------------------------------
@@ -379,37 +429,13 @@ def waiting_tickets(team_ids: Iterable[int] | None = None):
 
 
 def redistribute(*team_ids: int) -> int:
-    """The job: hand waiting tickets of the teams (all teams when none given) to agents with room.
-
-    Returns how many tickets were assigned.
-    """
-    waiting = db.session.scalars(waiting_tickets(team_ids or None).limit(1000)
-                                 .options(selectinload(Ticket.customer))).all()
+    """The job: hand waiting tickets of the teams (all teams when none given) to agents with room,
+    the earliest SLA due first. Returns how many tickets were assigned."""
+    waiting = db.session.scalars(waiting_tickets(team_ids or None).with_only_columns(Ticket.id).limit(1000)).all()
+    db.session.rollback()
     if not waiting:
         return 0
-    now = utcnow()
-    names = Names()
-    facts = [ticket_facts(t, names, classify=False) for t in waiting]
-    db.session.rollback()  # the plan is made from a snapshot; each hand-out is its own transaction
-    assigned = 0
-    for planned in distribute(facts, load_roster(), now):
-        if planned.status != "assigned":
-            continue
-        try:
-            ticket = _lock_ticket(planned.ticket_id)
-            if ticket is None or ticket.assignee_id is not None or not ticket.is_open or ticket.pinned:
-                db.session.rollback()
-                continue
-            if not _lock_agent_with_room(planned.assignee_id, ticket.channel)[0]:
-                db.session.rollback()
-                continue
-            _apply_assignment(ticket, planned, planned.assignee_id, now)
-            db.session.commit()
-            assigned += 1
-        except Exception:
-            db.session.rollback()
-            raise
-    return assigned
+    return sum(1 for agent_id in route_tickets(waiting).values() if agent_id is not None)
 
 
 def redistribute_for_agent(user_id: int) -> int:
@@ -484,8 +510,9 @@ def unrouted_tickets(older_than: timedelta | None = None):
 
 def sweep() -> None:
     """The minute sweep: re-enqueue unrouted tickets, requeue stale ones, hand out waiting ones."""
-    for ticket_id in db.session.scalars(unrouted_tickets().with_only_columns(Ticket.id).limit(500)).all():
-        jobs.enqueue(route_ticket, ticket_id)
+    unrouted = db.session.scalars(unrouted_tickets().with_only_columns(Ticket.id).limit(500)).all()
+    for start in range(0, len(unrouted), 50):
+        jobs.enqueue(route_tickets, unrouted[start:start + 50])
     requeue_stale()
     redistribute()
 
@@ -529,7 +556,7 @@ def pin(ticket_id: int, agent_id: int | None, actor: User) -> Ticket:
         ticket.pinned = True
         record_event(ticket, "pinned", actor, agent_id=agent.id)
     db.session.commit()
-    signals.ticket_committed.send(ticket.id, created=False)
+    signals.ticket_committed.send(ticket.id)
     return ticket
 
 
@@ -559,8 +586,12 @@ def simulate_range(start: datetime, end: datetime, rules_data: dict | None = Non
 
 # --- wiring ------------------------------------------------------------------------------
 
-def _on_ticket_committed(ticket_id: int, created: bool = False, **_):
-    jobs.enqueue(route_ticket if created else after_ticket_change, ticket_id)
+def _on_ticket_committed(ticket_id: int, **_):
+    jobs.enqueue(after_ticket_change, ticket_id)
+
+
+def _on_tickets_received(ticket_ids: tuple[int, ...], **_):
+    jobs.enqueue(route_tickets, list(ticket_ids))
 
 
 def init_app(app) -> None:
@@ -569,6 +600,7 @@ def init_app(app) -> None:
     from helpdesk.blueprints.routing_agent import template_helpers
 
     signals.ticket_committed.connect(_on_ticket_committed)
+    signals.tickets_received.connect(_on_tickets_received)
     periodic.register(app, sweep)
     app.cli.add_command(routing_cli)
     app.context_processor(template_helpers)

@@ -13,7 +13,8 @@ message_added = _signals.signal("message-added")  # sender: Message
 status_changed = _signals.signal("status-changed")  # sender: Ticket; old=, new=, actor=
 
 # after commit
-ticket_committed = _signals.signal("ticket-committed")  # sender: ticket id; created=bool
+ticket_committed = _signals.signal("ticket-committed")  # sender: ticket id (an existing ticket changed)
+tickets_received = _signals.signal("tickets-received")  # sender: tuple of ids of tickets intake opened
 message_committed = _signals.signal("message-committed")  # sender: message id
 ticket_routed = _signals.signal("ticket-routed")  # sender: Ticket; decision=routing.Decision (before commit)
 calendar_changed = _signals.signal("calendar-changed")  # sender: calendar name (after commit)

@@ -1,8 +1,8 @@
 """Public pages: the contact form and the health check."""
 from __future__ import annotations
 
-import json
 import uuid
+from datetime import datetime
 
 from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from channels import InboundAttachment
-from channels.webform import FormSubmission, sniff_media_type, to_contact
-from helpdesk import intake
+from channels.webform import FormSubmission, sniff_media_type, to_payload
+from helpdesk import intake, jobs
 from helpdesk.auth import STAFF
 from helpdesk.extensions import db
 from helpdesk.forms import ContactForm
@@ -20,6 +20,7 @@ from helpdesk.models import Category, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.opening_hours import opening_hours
 from helpdesk.services.calendars import get_calendar, is_public
+from helpdesk.sla.clocks import promised_first_response
 from schedules import CalendarError, ics
 
 bp = Blueprint("public", __name__)
@@ -39,15 +40,19 @@ def contact():
     if not form.submission_id.data:
         form.submission_id.data = uuid.uuid4().hex
     if form.validate_on_submit():
-        ticket = _submit(form, locale)
-        session["sent_ticket"] = ticket.number
+        ticket_id, received_at = _submit(form, locale)
+        session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat()}
         return redirect(url_for("public.contact_sent"))
     return render_template("public/contact.html", form=form,
                            opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
         422 if form.errors else 200)
 
 
-def _submit(form: ContactForm, locale: str) -> Ticket:
+def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
+    """Store the submission and have a worker open its ticket: (the ticket's id, when it came).
+
+    The id is reserved when the contact is stored, so the customer learns the number at
+    once however busy the workers are (None only if it could not be had)."""
     files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
     attachments = []
     for upload in files:
@@ -59,28 +64,25 @@ def _submit(form: ContactForm, locale: str) -> Ticket:
         description=form.description.data, phone=form.phone.data or "", pesel=(form.pesel.data or "").strip(),
         loan_number=form.loan_number.data or "", language=locale, attachments=attachments,
     )
-    received_at = utcnow()
-    payload = json.dumps({
-        "fields": {k: v for k, v in vars(submission).items() if k != "attachments"},
-        "attachments": [{"filename": a.filename, "media_type": a.media_type, "content": a.content.hex()}
-                        for a in attachments],
-        "received_at": received_at.isoformat(),
-    }, ensure_ascii=False).encode()
-    raw, created = intake.store_raw(channel="webform", source="contact-form", payload=payload,
-                                    media_type="application/json",
-                                    dedup_key=f"webform:{form.submission_id.data}")
-    if not created and raw.ticket_id:  # the same submission again (a double click, a retry)
-        return db.session.get(Ticket, raw.ticket_id)
-    return intake.receive(raw.id, to_contact(submission, received_at))
+    raw, created = intake.store_raw(channel="webform", source=intake.WEBFORM_SOURCE,
+                                    payload=to_payload(submission, utcnow()), media_type="application/json",
+                                    dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
+    if created:  # not for the same submission again (a double click, a retry)
+        jobs.enqueue_once(intake.receive_stored)
+    return raw.reserved_ticket_id or raw.ticket_id, raw.received_at
 
 
 @bp.get("/contact/sent")
 def contact_sent():
-    number = session.get("sent_ticket")
-    if not number:
+    sent = session.get("sent_ticket")
+    if not isinstance(sent, dict):
         return redirect(url_for("public.contact"))
-    ticket = db.session.get(Ticket, Ticket.id_from_number(number))
-    return render_template("public/contact_sent.html", ticket=ticket)
+    ticket = db.session.get(Ticket, sent["id"]) if sent.get("id") else None
+    promised = None
+    if ticket is None and sent.get("id"):  # a worker has yet to open it: the channel's promise
+        promised = promised_first_response("webform", datetime.fromisoformat(sent["received_at"]))
+    return render_template("public/contact_sent.html", ticket=ticket, promised=promised,
+                           number=Ticket.number_of(sent["id"]) if sent.get("id") else None)
 
 
 @bp.get("/calendars/<name>.ics")

@@ -18,7 +18,7 @@ def init_app(app) -> None:
 
     signals.message_added.connect(outbound.mark_queued)
     signals.message_committed.connect(outbound.on_message_committed)
-    signals.ticket_committed.connect(outbound.on_ticket_committed)
+    signals.tickets_received.connect(outbound.on_tickets_received)
     periodic.register(app, inbound.fetch_due_mailboxes)
     periodic.register(app, outbound.retry_deliveries)
     csrf.exempt(inbound_bp)  # called by mail servers with a token, not from a browser

@@ -43,12 +43,19 @@ def on_message_committed(message_id: int) -> None:
         enqueue(send_message_email, message_id)
 
 
-def on_ticket_committed(ticket_id: int, created: bool = False) -> None:
-    """Signal receiver (ticket_committed): acknowledge a new mail or web-form ticket as a job."""
+def on_tickets_received(ticket_ids: tuple[int, ...]) -> None:
+    """Signal receiver (tickets_received): acknowledge new mail and web-form tickets in one job,
+    behind routing work in the queue."""
     from helpdesk.jobs import enqueue
 
-    if created:
-        enqueue(send_acknowledgement, ticket_id)
+    enqueue(send_acknowledgements, list(ticket_ids), low_priority=True)
+
+
+def send_acknowledgements(ticket_ids: list[int]) -> None:
+    """The job: acknowledge each ticket. A failure to send stops it for RQ to retry; the
+    tickets already acknowledged are skipped then."""
+    for ticket_id in ticket_ids:
+        send_acknowledgement(ticket_id)
 
 
 def _customer_address(ticket: Ticket) -> str | None:

@@ -158,6 +158,8 @@ class RawContact(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="received")  # received, processed, quarantined
     reason: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # The id (so the number) its ticket will have, given to the customer before the ticket exists.
+    reserved_ticket_id: Mapped[int | None] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -193,7 +195,12 @@ class Ticket(db.Model):
 
     @property
     def number(self) -> str:
-        return f"KT-{TICKET_NUMBER_OFFSET + self.id}"
+        return self.number_of(self.id)
+
+    @staticmethod
+    def number_of(ticket_id: int) -> str:
+        """The number customers quote for the ticket with this id."""
+        return f"KT-{TICKET_NUMBER_OFFSET + ticket_id}"
 
     @staticmethod
     def id_from_number(number: str) -> int | None:
@@ -285,3 +292,9 @@ class AuditEntry(db.Model):
 
 
 Index("ix_tickets_team_status", Ticket.team_id, Ticket.status)
+# The work lists of intake and routing: small partial indexes however many tickets there are.
+Index("ix_raw_contacts_waiting", RawContact.id, postgresql_where=RawContact.status == "received",
+      sqlite_where=RawContact.status == "received")
+Index("ix_tickets_unrouted", Ticket.id, postgresql_where=Ticket.routed_at.is_(None),
+      sqlite_where=Ticket.routed_at.is_(None))
+Index("ix_tickets_assignee_open", Ticket.assignee_id, Ticket.channel, Ticket.status)

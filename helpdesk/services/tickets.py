@@ -55,25 +55,27 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
 
 
 def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None, *,
-                team_id: int | None = None, linked_ticket_id: int | None = None) -> Ticket:
+                team_id: int | None = None, linked_ticket_id: int | None = None,
+                ticket_id: int | None = None) -> Ticket:
     """A new ticket with the contact as its first message, inside the caller's transaction.
 
     ``team_id`` is the channel's default team (e.g. the mailbox's), used when the form's
     category names none; automated mail (auto-replies, bounces) is tagged "automated".
+    ``ticket_id`` is an id reserved for it beforehand (see intake.store_raw).
     """
-    category = None
+    category_id = category_team_id = None
     if contact.form_category:
-        category = db.session.scalar(db.select(Category).filter_by(slug=contact.form_category))
+        category_id, category_team_id = db.session.execute(
+            db.select(Category.id, Category.default_team_id).filter_by(slug=contact.form_category)).first() or (
+            None, None)
     ticket = Ticket(
-        subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
+        id=ticket_id, subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
         channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
-        language=contact.language, customer=customer, category=category,
-        team=category.default_team if category else None, status="new", priority="normal",
+        language=contact.language, customer=customer, category_id=category_id,
+        team_id=category_team_id or team_id, status="new", priority="normal",
         tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
         created_at=contact.received_at or utcnow(),  # SLA clocks count from when we received it
     )
-    if ticket.team is None and team_id is not None:
-        ticket.team = db.session.get(Team, team_id)
     db.session.add(ticket)
     db.session.flush()
     record_event(ticket, "created", channel=contact.channel)
@@ -125,7 +127,7 @@ def change_status(ticket_id: int, actor: User | None, status: str) -> Ticket:
             raise TicketError("transition-not-allowed")
         _set_status(ticket, status, actor)
     db.session.commit()
-    signals.ticket_committed.send(ticket.id, created=False)
+    signals.ticket_committed.send(ticket.id)
     return ticket
 
 
@@ -170,7 +172,7 @@ def update_fields(ticket_id: int, actor: User, *, category: str | None = None, p
             record_event(ticket, "assignee", actor, old=ticket.assignee_id, new=assignee_id)
             ticket.assignee_id = assignee_id
     db.session.commit()
-    signals.ticket_committed.send(ticket.id, created=False)
+    signals.ticket_committed.send(ticket.id)
     return ticket
 
 

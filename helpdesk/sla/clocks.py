@@ -290,3 +290,12 @@ def history(ticket_id: int) -> list[SlaEvent]:
 def first_response_due(ticket: Ticket) -> datetime | None:
     """When the customer will have the first answer at the latest (None when not running)."""
     return db.session.scalar(db.select(SlaClock.due_at).filter_by(ticket_id=ticket.id, name="first_response"))
+
+
+def promised_first_response(channel: str, received_at: datetime) -> datetime | None:
+    """The first-response deadline the channel's default policy gives a contact received then
+    (what a ticket not yet opened will get, unless routing picks another policy)."""
+    policy = get_policy(None, channel)
+    if not policy.first_response_minutes:
+        return None
+    return calendar(policy.calendar_name).add(received_at, timedelta(minutes=policy.first_response_minutes))

@@ -1,5 +1,5 @@
-"""Several RQ worker processes route hundreds of tickets at once against PostgreSQL:
-no agent ever goes over capacity and no ticket is assigned twice."""
+"""Several RQ worker processes receive and route hundreds of web-form contacts at once against
+PostgreSQL: no agent ever goes over capacity and no ticket is assigned twice."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,10 @@ import sys
 import uuid
 from collections import Counter
 
-from channels import InboundContact
+from rq.job import Job
+from rq.registry import FinishedJobRegistry
+
+from channels.webform import FormSubmission, to_payload
 from helpdesk import intake, jobs, routing_service
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
@@ -20,6 +23,7 @@ WORKERS = 4
 TICKETS_PER_TEAM = 120
 AGENTS_PER_TEAM = 4
 CAPACITY = 20  # 4 x 20 = 80 places per team for 120 tickets: the last ones must wait
+BATCH = 5  # contacts per intake job, so dozens of routing jobs run at once
 
 
 def test_worker_processes_routing_at_once_respect_capacity_and_assign_each_ticket_once(
@@ -37,27 +41,39 @@ def test_worker_processes_routing_at_once_respect_capacity_and_assign_each_ticke
         routing_service.ensure_default_rules()
         texts = ["Nie mogę się zalogować do strefy klienta, wyskakuje błąd.",
                  "Nie zapłaciłem raty w terminie, proszę o nowy harmonogram spłaty."]
-        for n in range(TICKETS_PER_TEAM * 2):
-            raw, _ = intake.store_raw(channel="webform", source="test", payload=b"-", media_type="text/plain")
-            intake.receive(raw.id, InboundContact(channel="webform", received_at=utcnow(), subject=f"Sprawa {n}",
-                                                  from_email=f"klient{n}@example.pl", text=texts[n % 2]))
-        queued = jobs.queue().get_jobs()
-        for job in queued:  # other areas' jobs (the customer's acknowledgement mail) are not under test
-            if not job.func_name.endswith(".route_ticket"):
-                job.delete()
-        assert jobs.queue().count == TICKETS_PER_TEAM * 2  # nothing routed yet: the workers do it all
+        for n in range(TICKETS_PER_TEAM * 2):  # as the contact page stores them
+            form = FormSubmission(name=f"Klient {n}", email=f"klient{n}@example.pl", category="",
+                                  subject=f"Sprawa {n}", description=texts[n % 2])
+            intake.store_raw(channel="webform", source=intake.WEBFORM_SOURCE, payload=to_payload(form, utcnow()),
+                             media_type="application/json", reserve_ticket=True)
+        monkeypatch.setitem(app.config, "INTAKE_BATCH", BATCH)
+        while intake.receive_stored():  # tickets opened here, a routing job queued for each batch
+            pass
+        jobs.queue().empty()  # what else got queued (intake's follow-up runs) is not under test here
+        jobs.queue(low_priority=True).empty()  # nor are the acknowledgements
+        for start in range(0, TICKETS_PER_TEAM * 2, BATCH):
+            ids = db.session.scalars(db.select(Ticket.id).order_by(Ticket.id).offset(start).limit(BATCH)).all()
+            jobs.enqueue(routing_service.route_tickets, ids)
+        db.session.rollback()
+        assert db.session.scalar(db.select(db.func.count()).select_from(Ticket).where(Ticket.routed_at.is_not(None))) == 0
 
         env = dict(os.environ, DATABASE_URL=postgres_url, REDIS_URL=redis_url, RQ_QUEUE=queue_name,
-                   SECRET_KEY="test-secret", KONTAKT_INSTANCE=str(tmp_path), PYTHONPATH=str(REPO_ROOT))
+                   SECRET_KEY="test-secret", KONTAKT_INSTANCE=str(tmp_path), PYTHONPATH=str(REPO_ROOT),
+                   INTAKE_BATCH=str(BATCH))
         workers = [subprocess.Popen([sys.executable, "-m", "helpdesk", "worker", "--burst"], env=env,
                                     cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                    for _ in range(WORKERS)]
         outcomes = [(w.wait(timeout=180), w.stderr.read().decode()) for w in workers]
         assert [code for code, _ in outcomes] == [0] * WORKERS, outcomes
+        finished = FinishedJobRegistry(queue=jobs.queue())
+        routing_jobs = [j for j in Job.fetch_many(finished.get_job_ids(), connection=jobs.redis_connection())
+                        if j and j.func_name.endswith(".route_tickets")]
+        assert len(routing_jobs) >= TICKETS_PER_TEAM * 2 // BATCH  # many small jobs competed for the agents
+        assert len({j.worker_name for j in routing_jobs}) > 1  # by more than one worker process
 
         db.session.expire_all()
         tickets = db.session.scalars(db.select(Ticket)).all()
-        assert all(t.routed_at is not None for t in tickets)
+        assert len(tickets) == TICKETS_PER_TEAM * 2 and all(t.routed_at is not None for t in tickets)
         load = Counter(t.assignee_id for t in tickets if t.assignee_id and t.status in OPEN_STATUSES)
         agents = db.session.scalars(db.select(User)).all()
         assert all(load[a.id] <= a.capacity["webform"] for a in agents), load
@@ -68,4 +84,5 @@ def test_worker_processes_routing_at_once_respect_capacity_and_assign_each_ticke
         assert served == {"wsparcie-techniczne": AGENTS_PER_TEAM * CAPACITY, "obsluga-klienta": AGENTS_PER_TEAM * CAPACITY}
     finally:
         jobs.queue().delete(delete_jobs=True)
+        jobs.queue(low_priority=True).delete(delete_jobs=True)
         app.extensions.pop("kontakt_redis", None)
