@@ -110,8 +110,6 @@ def receive_stored() -> int:
         db.select(RawContact).where(RawContact.status == "received", RawContact.channel == "webform",
                                     RawContact.source == WEBFORM_SOURCE)
         .order_by(RawContact.id).limit(batch).with_for_update(skip_locked=True)).all()
-    if len(waiting) == batch:
-        jobs.enqueue_once(receive_stored)
     opened = []
     for raw in waiting:
         try:
@@ -127,6 +125,8 @@ def receive_stored() -> int:
     db.session.commit()
     if opened:
         signals.tickets_received.send(tuple(opened))
+    if len(waiting) == batch:  # there may be more: another run, which a free worker can start at once
+        jobs.enqueue_once(receive_stored)
     return len(opened)
 
 
