@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -158,7 +159,7 @@ def test_simulate_prints_load_attainment_and_gini_and_changes_nothing(app, make_
         contact(text, subject="Sprawa")
     before = (db.session.scalar(db.select(db.func.count()).select_from(TicketEvent)),
               sorted((t.id, t.assignee_id, t.routed_at) for t in db.session.scalars(db.select(Ticket))))
-    today = utcnow().date()
+    today = utcnow().astimezone(ZoneInfo("Europe/Warsaw")).date()  # the command's days are Warsaw days
     runner = app.test_cli_runner()
     result = runner.invoke(args=["routing", "simulate", "--from", str(today - timedelta(days=1)),
                                  "--to", str(today + timedelta(days=1))])
