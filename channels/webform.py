@@ -76,11 +76,15 @@ def to_payload(form: FormSubmission, received_at: datetime) -> bytes:
 
 
 def from_payload(payload: bytes) -> InboundContact:
-    """The contact a stored submission makes; ValueError (or KeyError, TypeError) if it is not one."""
-    data = json.loads(payload)
-    attachments = [InboundAttachment(filename=a["filename"], media_type=a["media_type"],
-                                     content=bytes.fromhex(a["content"])) for a in data["attachments"]]
-    received_at = datetime.fromisoformat(data["received_at"])
+    """The contact a stored submission makes; ValueError saying why if it is not one."""
+    try:
+        data = json.loads(payload)
+        attachments = [InboundAttachment(filename=a["filename"], media_type=a["media_type"],
+                                         content=bytes.fromhex(a["content"])) for a in data["attachments"]]
+        received_at = datetime.fromisoformat(data["received_at"])
+        submission = FormSubmission(**data["fields"], attachments=attachments)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not a stored web-form submission: {type(error).__name__}: {error}") from error
     if received_at.tzinfo is None:
         raise ValueError("received_at has no time zone")
-    return to_contact(FormSubmission(**data["fields"], attachments=attachments), received_at)
+    return to_contact(submission, received_at)

@@ -32,3 +32,9 @@ def per_transaction(key: str) -> dict:
     if held is None or held[0] is not transaction:
         held = session.info["kontakt_per_transaction"] = (transaction, {})
     return held[1].setdefault(key, {})
+
+
+def forget_per_transaction() -> None:
+    """Drop what `per_transaction` holds, after rolling back to a savepoint: it may name rows
+    that are no longer there."""
+    db.session().info.pop("kontakt_per_transaction", None)

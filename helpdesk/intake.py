@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from channels import InboundContact, webform
 from helpdesk import jobs, periodic, signals
-from helpdesk.extensions import db
+from helpdesk.extensions import db, forget_per_transaction
 from helpdesk.models import RawContact, Ticket
 from helpdesk.services import customers, tickets
 
@@ -102,32 +102,55 @@ def receive_stored() -> int:
     """The job: open tickets for the web-form contacts the contact page stored, a batch at a time.
 
     Contacts another worker is receiving are skipped (SKIP LOCKED). Each contact opens its
-    ticket under the id reserved for it; one that cannot becomes quarantined with the reason,
-    and the rest of the batch goes on. Returns how many tickets were opened.
+    ticket under the id reserved for it, the whole batch at once; should that fail, they
+    are tried one at a time, and one that cannot become a ticket is quarantined with the
+    reason while the rest go on. Returns how many tickets were opened.
     """
     batch = current_app.config["INTAKE_BATCH"]  # a full batch asks for another run, so workers share a burst
     waiting = db.session.scalars(
         db.select(RawContact).where(RawContact.status == "received", RawContact.channel == "webform",
                                     RawContact.source == WEBFORM_SOURCE)
         .order_by(RawContact.id).limit(batch).with_for_update(skip_locked=True)).all()
-    opened = []
+    readable = []
     for raw in waiting:
         try:
-            with db.session.begin_nested():
-                contact = _without_nul(webform.from_payload(raw.payload))
-                ticket = tickets.open_ticket(contact, customers.identify(contact), raw.id,
-                                             ticket_id=raw.reserved_ticket_id)
-                raw.status, raw.ticket_id, raw.reason = "processed", ticket.id, None
-            opened.append(ticket.id)
-        except Exception as exc:
-            log.exception("raw contact %s could not become a ticket", raw.id)
+            readable.append((raw, _without_nul(webform.from_payload(raw.payload))))
+        except ValueError as exc:
+            log.warning("raw contact %s is not a readable web-form submission: %s", raw.id, exc)
             raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
+    try:
+        with db.session.begin_nested():
+            opened = _open_stored(readable)
+    except Exception:
+        log.warning("a batch of %s contacts could not become tickets at once; one at a time", len(readable),
+                    exc_info=True)
+        forget_per_transaction()
+        opened = []
+        for raw, contact in readable:
+            try:
+                with db.session.begin_nested():
+                    opened += _open_stored([(raw, contact)])
+            except Exception as exc:
+                log.exception("raw contact %s could not become a ticket", raw.id)
+                forget_per_transaction()
+                raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
     db.session.commit()
     if opened:
         signals.tickets_received.send(tuple(opened))
     if len(waiting) == batch:  # there may be more: another run, which a free worker can start at once
         jobs.enqueue_once(receive_stored)
     return len(opened)
+
+
+def _open_stored(stored: list[tuple[RawContact, InboundContact]]) -> list[int]:
+    """Open the tickets of stored contacts; their ids."""
+    contacts = [contact for _, contact in stored]
+    opened = tickets.open_tickets([
+        tickets.NewTicket(contact, customer, raw.id, ticket_id=raw.reserved_ticket_id)
+        for (raw, contact), customer in zip(stored, customers.identify_all(contacts))])
+    for (raw, _), ticket in zip(stored, opened):
+        raw.status, raw.ticket_id, raw.reason = "processed", ticket.id, None
+    return [ticket.id for ticket in opened]
 
 
 def _without_nul(contact: InboundContact) -> InboundContact:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import functools
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from flask import current_app
 
-from channels.email.outbound import SendFailed, SmtpSettings, send
+from channels.email.outbound import SendFailed, SmtpSession, SmtpSettings, connect
 
 
 @functools.cache
@@ -27,9 +29,18 @@ def smtp_settings() -> SmtpSettings | None:
                         ssl_context=_tls_context() if config["SMTP_SECURITY"] != "none" else None)
 
 
-def send_message(message: EmailMessage) -> None:
-    """Send now; raises SendFailed (callers retry with backoff) also when no SMTP server is configured."""
+@contextmanager
+def connection() -> Iterator[SmtpSession]:
+    """A connection to the SMTP server for several messages; raises SendFailed (callers retry
+    with backoff) when it cannot be had, also when no SMTP server is configured."""
     settings = smtp_settings()
     if settings is None:
         raise SendFailed("no SMTP server is configured (set SMTP_HOST)")
-    send(message, settings)
+    with connect(settings) as session:
+        yield session
+
+
+def send_message(message: EmailMessage) -> None:
+    """Send one message now; raises SendFailed."""
+    with connection() as session:
+        session.send(message)

@@ -34,6 +34,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.services.audit import record
 from helpdesk.services.calendars import get_calendar
 from helpdesk.services.tickets import record_event
+from helpdesk.sla import preload_clocks
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +251,7 @@ def route_tickets(ticket_ids: list[int]) -> dict[int, int | None]:
     routed: dict[int, int | None] = {}
     try:
         locked = _lock_tickets(ticket_ids)
+        locked_ids = {t.id for t in locked}  # read now: the commit expires the rows
         order = {ticket_id: n for n, ticket_id in enumerate(ticket_ids)}
         locked.sort(key=lambda t: order[t.id])  # the caller's order: the earliest due first for hand-outs
         todo = [t for t in locked if t.is_open and not (t.routed_at is not None and t.assignee_id is not None)]
@@ -258,6 +260,7 @@ def route_tickets(ticket_ids: list[int]) -> dict[int, int | None]:
             names = Names()
             roster = load_roster()
             texts = customer_texts([t.id for t in todo if t.routed_at is None])
+            preload_clocks([t.id for t in todo])  # the decision may start or retarget them
             contact_centre = agent_calendar("contact-centre")
             plans = []
             for ticket in todo:
@@ -282,7 +285,7 @@ def route_tickets(ticket_ids: list[int]) -> dict[int, int | None]:
     except Exception:
         db.session.rollback()
         raise
-    held = set(ticket_ids) - {t.id for t in locked}
+    held = set(ticket_ids) - locked_ids
     if held:
         waiting = db.session.scalars(select(Ticket.id).where(Ticket.id.in_(held), Ticket.routed_at.is_(None))).all()
         db.session.rollback()

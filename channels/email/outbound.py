@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -94,23 +96,57 @@ class SmtpSettings:
 
 
 def send(message: EmailMessage, settings: SmtpSettings) -> None:
-    """Hand a message to the SMTP server; raises SendFailed saying what went wrong."""
+    """Hand one message to the SMTP server; raises SendFailed saying what went wrong."""
+    with connect(settings) as session:
+        session.send(message)
+
+
+@contextmanager
+def connect(settings: SmtpSettings) -> Iterator[SmtpSession]:
+    """One SMTP connection for several messages (logged in once); raises SendFailed when the
+    server cannot be reached or refuses the login."""
     if settings.security not in ("none", "starttls", "tls"):
         raise ValueError(f'SMTP security must be "none", "starttls" or "tls", not {settings.security!r}')
     # Loading the system's certificates takes tens of milliseconds: only when TLS is used.
     context = settings.ssl_context or (ssl.create_default_context() if settings.security != "none" else None)
     where = f"{settings.host}:{settings.port}"
-    try:
+    with _failures_explained(where, settings):
         if settings.security == "tls":
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
+    try:
+        with _failures_explained(where, settings):
             if settings.security == "starttls":
                 client.starttls(context=context)
             if settings.username:
                 client.login(settings.username, settings.password)
-            client.send_message(message)
+        yield SmtpSession(client, where, settings)
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()  # the messages handed over are sent; a lost goodbye changes nothing
+
+
+@dataclass
+class SmtpSession:
+    """An open connection to the SMTP server (see `connect`)."""
+    client: smtplib.SMTP
+    where: str
+    settings: SmtpSettings
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand the message over; raises SendFailed, after which the session may still be used."""
+        with _failures_explained(self.where, self.settings):
+            self.client.send_message(message)
+
+
+@contextmanager
+def _failures_explained(where: str, settings: SmtpSettings) -> Iterator[None]:
+    """SMTP and socket errors as SendFailed, saying what went wrong where."""
+    try:
+        yield
     except smtplib.SMTPAuthenticationError as error:
         raise SendFailed(f"SMTP server {where} rejected the login for {settings.username!r}: {error.smtp_error!r}") from error
     except smtplib.SMTPRecipientsRefused as error:

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 import schedules
 from channels.email import SendFailed, compose
 from channels.identity import normalise_email
 from helpdesk.extensions import db
-from helpdesk.mailer import send_message
+from helpdesk.mailer import connection
 from helpdesk.models import Message, Ticket
 from helpdesk.models.mail import Acknowledgement, Mailbox
 from helpdesk.models.types import utcnow
@@ -51,13 +53,6 @@ def on_tickets_received(ticket_ids: tuple[int, ...]) -> None:
     enqueue(send_acknowledgements, list(ticket_ids), low_priority=True)
 
 
-def send_acknowledgements(ticket_ids: list[int]) -> None:
-    """The job: acknowledge each ticket. A failure to send stops it for RQ to retry; the
-    tickets already acknowledged are skipped then."""
-    for ticket_id in ticket_ids:
-        send_acknowledgement(ticket_id)
-
-
 def _customer_address(ticket: Ticket) -> str | None:
     return ticket.customer.primary_email if ticket.customer else None
 
@@ -89,7 +84,7 @@ def send_message_email(message_id: int) -> None:
                    subject=f"Re: {ticket.subject}", text=message.text, ticket_number=ticket.number,
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references)
     _keep_message_id(mail, message)
-    _deliver(mail, message, "delivery_attempted_at")
+    _deliver([(mail, message, "delivery_attempted_at")])
 
 
 def _keep_message_id(mail, record) -> None:
@@ -124,35 +119,55 @@ def _own_addresses() -> set[str]:
             *db.session.scalars(db.select(Mailbox.address)).all()}
 
 
-def send_acknowledgement(ticket_id: int) -> None:
-    """The job: tell the customer their ticket number and when to expect an answer.
+def send_acknowledgements(ticket_ids: list[int]) -> None:
+    """The job: tell each customer their ticket number and when to expect an answer, all
+    over one SMTP connection.
 
     Never for automated mail (auto-replies, bounces, lists) and at most
-    MAIL_ACK_LIMIT_PER_HOUR per sender per hour, counted in the database.
+    MAIL_ACK_LIMIT_PER_HOUR per sender per hour, counted in the database. A failure to send
+    is recorded on its acknowledgement and raised at the end, for RQ to retry the job; the
+    acknowledgements already sent are skipped then.
     """
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.channel not in MAIL_CHANNELS or "automated" in (ticket.tags or []):
-        return
-    ack = db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=ticket_id))
-    if ack is None:
-        address = normalise_email(_customer_address(ticket) or "")
-        if not address or address in _own_addresses():
-            return
-        hour_ago = utcnow() - timedelta(hours=1)
-        recent = db.session.scalar(db.select(db.func.count()).select_from(Acknowledgement).where(
-            Acknowledgement.address == address, Acknowledgement.created_at >= hour_ago))
-        if recent >= current_app.config["MAIL_ACK_LIMIT_PER_HOUR"]:
-            log.info("no acknowledgement for %s: %s already sent to %s this hour", ticket.number, recent, address)
-            return
-        ack = Acknowledgement(ticket_id=ticket.id, address=address, language="en" if ticket.language == "en" else "pl",
-                              delivery_status="queued", delivery_attempts=0)
-        db.session.add(ack)
-    elif ack.delivery_status == "sent":
-        return
-    _deliver_acknowledgement(ack, ticket)
+    from helpdesk.sla import preload_clocks
+
+    tickets = db.session.scalars(
+        db.select(Ticket).where(Ticket.id.in_(ticket_ids), Ticket.channel.in_(MAIL_CHANNELS))
+        .options(selectinload(Ticket.customer), selectinload(Ticket.messages))).all()
+    order = {ticket_id: n for n, ticket_id in enumerate(ticket_ids)}
+    tickets = sorted((t for t in tickets if "automated" not in (t.tags or [])), key=lambda t: order[t.id])
+    acks = {ack.ticket_id: ack for ack in db.session.scalars(
+        db.select(Acknowledgement).where(Acknowledgement.ticket_id.in_([t.id for t in tickets])))}
+    addresses = {t.id: normalise_email(_customer_address(t) or "") for t in tickets if t.id not in acks}
+    own = _own_addresses() if addresses else set()
+    hour_ago = utcnow() - timedelta(hours=1)
+    recent = dict(db.session.execute(
+        db.select(Acknowledgement.address, db.func.count()).where(
+            Acknowledgement.address.in_(set(addresses.values())), Acknowledgement.created_at >= hour_ago)
+        .group_by(Acknowledgement.address)).all()) if addresses else {}
+    limit = current_app.config["MAIL_ACK_LIMIT_PER_HOUR"]
+    preload_clocks([t.id for t in tickets])
+    outgoing = []
+    for ticket in tickets:
+        ack = acks.get(ticket.id)
+        if ack is None:
+            address = addresses[ticket.id]
+            if not address or address in own:
+                continue
+            if recent.get(address, 0) >= limit:
+                log.info("no acknowledgement for %s: %s already sent to %s this hour", ticket.number,
+                         recent[address], address)
+                continue
+            recent[address] = recent.get(address, 0) + 1
+            ack = Acknowledgement(ticket_id=ticket.id, address=address, delivery_status="queued",
+                                  language="en" if ticket.language == "en" else "pl", delivery_attempts=0)
+            db.session.add(ack)
+        elif ack.delivery_status == "sent":
+            continue
+        outgoing.append((_acknowledgement_mail(ack, ticket), ack, "last_attempt_at"))
+    _deliver(outgoing)
 
 
-def _deliver_acknowledgement(ack: Acknowledgement, ticket: Ticket) -> None:
+def _acknowledgement_mail(ack: Acknowledgement, ticket: Ticket) -> EmailMessage:
     config = current_app.config
     due = format_due(expected_answer_by(ticket), ack.language)
     # The Jinja environment directly: a job has no request for the page context processors.
@@ -164,7 +179,7 @@ def _deliver_acknowledgement(ack: Acknowledgement, ticket: Ticket) -> None:
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references,
                    auto_reply=True)
     _keep_message_id(mail, ack)
-    _deliver(mail, ack, "last_attempt_at")
+    return mail
 
 
 # --- retries ---------------------------------------------------------------------------
@@ -197,22 +212,42 @@ def retry_deliveries() -> None:
             pass  # recorded on the message; the next sweep tries again later
     acks = db.session.scalars(db.select(Acknowledgement).where(
         Acknowledgement.delivery_status.in_(("queued", "failed")), Acknowledgement.delivery_attempts < limit)).all()
-    for ticket_id in [a.ticket_id for a in acks if retry_due(a.delivery_attempts, a.last_attempt_at, a.created_at, now)]:
+    due = [a.ticket_id for a in acks if retry_due(a.delivery_attempts, a.last_attempt_at, a.created_at, now)]
+    if due:
         try:
-            send_acknowledgement(ticket_id)
+            send_acknowledgements(due)
         except SendFailed:
-            pass
+            pass  # recorded on each acknowledgement
 
 
-def _deliver(mail, record, attempted_at: str) -> None:
-    """Send, and record the outcome on the message or acknowledgement; a failure is re-raised for the retry."""
+def _deliver(outgoing: list[tuple[EmailMessage, Message | Acknowledgement, str]]) -> None:
+    """Send the mails over one connection and record each outcome on its message or
+    acknowledgement (``attempted_at`` names the field for the attempt's time); commits.
+    The first failure is raised afterwards, for the retry."""
+    failure = None
+    waiting = list(reversed(outgoing))
+    try:
+        with connection() as session:
+            while waiting:
+                mail, record, attempted_at = waiting.pop()
+                _attempted(record, attempted_at)
+                try:
+                    session.send(mail)
+                except SendFailed as error:
+                    record.delivery_status, record.delivery_error = "failed", str(error)
+                    failure = failure or error
+                else:
+                    record.delivery_status, record.delivery_error = "sent", None
+    except SendFailed as error:  # no connection: the rest did not go out
+        for _, record, attempted_at in waiting:
+            _attempted(record, attempted_at)
+            record.delivery_status, record.delivery_error = "failed", str(error)
+        failure = failure or error
+    db.session.commit()
+    if failure is not None:
+        raise failure
+
+
+def _attempted(record: Message | Acknowledgement, attempted_at: str) -> None:
     record.delivery_attempts += 1
     setattr(record, attempted_at, utcnow())
-    try:
-        send_message(mail)
-    except SendFailed as error:
-        record.delivery_status, record.delivery_error = "failed", str(error)
-        db.session.commit()
-        raise
-    record.delivery_status, record.delivery_error = "sent", None
-    db.session.commit()

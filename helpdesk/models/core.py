@@ -242,6 +242,7 @@ class Message(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author_user: Mapped[User | None] = relationship()
+    author_customer: Mapped[Customer | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message", lazy="selectin",
                                                          cascade="all, delete-orphan")
 

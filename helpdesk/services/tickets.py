@@ -1,6 +1,8 @@
 """Tickets: opening, messages, replies, status and field changes, with the audit trail."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_login import AnonymousUserMixin
 
 from channels import InboundAttachment, InboundContact
@@ -34,58 +36,95 @@ def add_message(ticket: Ticket, *, channel: str, direction: str, text: str, html
                 external_message_id: str | None = None, call_id: str | None = None,
                 raw_contact_id: int | None = None, created_at=None) -> Message:
     """Add a message to the ticket inside the caller's transaction."""
-    message = Message(
-        ticket=ticket, channel=channel, direction=direction, text=text, html=html, internal=internal,
-        author_user_id=author_user.id if author_user else None,
-        author_customer_id=author_customer.id if author_customer else None,
-        author_name=author_name or (author_user.name if author_user else ""),
-        subject=subject, external_message_id=external_message_id, call_id=call_id,
-        raw_contact_id=raw_contact_id, created_at=created_at or utcnow(),
-    )
+    message = _new_message(
+        ticket, channel=channel, direction=direction, text=text, html=html, internal=internal,
+        author_user=author_user, author_customer=author_customer, author_name=author_name, subject=subject,
+        attachments=attachments, external_message_id=external_message_id, call_id=call_id,
+        raw_contact_id=raw_contact_id, created_at=created_at)
+    db.session.flush()
+    _message_added(message)
+    return message
+
+
+def _new_message(ticket: Ticket, *, author_user: User | None, attachments: list[InboundAttachment],
+                 author_name: str, created_at, **fields) -> Message:
+    message = Message(ticket=ticket, author_user=author_user,
+                      author_name=author_name or (author_user.name if author_user else ""),
+                      created_at=created_at or utcnow(), **fields)
     for item in attachments:
         message.attachments.append(Attachment(
             filename=item.filename, media_type=item.media_type, size=len(item.content),
             sha256=storage.save(item.content), content_id=item.content_id, inline=item.inline,
         ))
     db.session.add(message)
-    db.session.flush()
-    record_event(ticket, "note" if internal else f"message-{direction}", author_user, message_id=message.id)
-    signals.message_added.send(message)
     return message
+
+
+def _message_added(message: Message) -> None:
+    """The audit event and the signal of a message once it has its id."""
+    kind = "note" if message.internal else f"message-{message.direction}"
+    record_event(message.ticket, kind, message.author_user, message_id=message.id)
+    signals.message_added.send(message)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A contact to open a ticket with (see open_tickets)."""
+    contact: InboundContact
+    customer: Customer | None
+    raw_contact_id: int | None
+    team_id: int | None = None  # the channel's default team (e.g. the mailbox's)
+    linked_ticket_id: int | None = None
+    ticket_id: int | None = None  # an id reserved beforehand (see intake.store_raw)
 
 
 def open_ticket(contact: InboundContact, customer: Customer | None, raw_contact_id: int | None, *,
                 team_id: int | None = None, linked_ticket_id: int | None = None,
                 ticket_id: int | None = None) -> Ticket:
-    """A new ticket with the contact as its first message, inside the caller's transaction.
+    """A new ticket with the contact as its first message (see open_tickets)."""
+    return open_tickets([NewTicket(contact, customer, raw_contact_id, team_id, linked_ticket_id, ticket_id)])[0]
 
-    ``team_id`` is the channel's default team (e.g. the mailbox's), used when the form's
-    category names none; automated mail (auto-replies, bounces) is tagged "automated".
-    ``ticket_id`` is an id reserved for it beforehand (see intake.store_raw).
+
+def open_tickets(new: list[NewTicket]) -> list[Ticket]:
+    """New tickets, each with its contact as the first message, inside the caller's transaction.
+
+    The team is the one of the form's category, else the channel's default; automated mail
+    (auto-replies, bounces) is tagged "automated". The tickets, then their messages, go to the
+    database together, so a batch costs a few statements, not a few per ticket.
     """
-    category_id = category_team_id = None
-    if contact.form_category:
-        category_id, category_team_id = db.session.execute(
-            db.select(Category.id, Category.default_team_id).filter_by(slug=contact.form_category)).first() or (
-            None, None)
-    ticket = Ticket(
-        id=ticket_id, subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
-        channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
-        language=contact.language, customer=customer, category_id=category_id,
-        team_id=category_team_id or team_id, status="new", priority="normal",
-        tags=["automated"] if contact.is_automated else [], linked_ticket_id=linked_ticket_id,
-        created_at=contact.received_at or utcnow(),  # SLA clocks count from when we received it
-    )
-    db.session.add(ticket)
+    slugs = {item.contact.form_category for item in new if item.contact.form_category}
+    categories = {slug: (id_, team_id) for slug, id_, team_id in db.session.execute(
+        db.select(Category.slug, Category.id, Category.default_team_id).where(Category.slug.in_(slugs)))} if slugs else {}
+    tickets = []
+    for item in new:
+        contact = item.contact
+        category_id, category_team_id = categories.get(contact.form_category, (None, None))
+        ticket = Ticket(
+            id=item.ticket_id, subject=(contact.subject or contact.text[:80] or "(bez tematu)")[:300],
+            channel=contact.channel, line=contact.line[:254], form_category=contact.form_category,
+            language=contact.language, customer=item.customer, category_id=category_id,
+            team_id=category_team_id or item.team_id, status="new", priority="normal",
+            tags=["automated"] if contact.is_automated else [], linked_ticket_id=item.linked_ticket_id,
+            created_at=contact.received_at or utcnow(),  # SLA clocks count from when we received it
+        )
+        db.session.add(ticket)
+        tickets.append(ticket)
+    # In the database before the rows that refer to them by id alone (events, SLA clocks).
     db.session.flush()
-    record_event(ticket, "created", channel=contact.channel)
-    add_message(ticket, channel=contact.channel, direction="in", text=contact.text, html=contact.html,
-                author_customer=customer, author_name=contact.from_name or contact.from_email,
-                subject=contact.subject, attachments=contact.attachments,
-                external_message_id=contact.message_id, call_id=contact.call_id, raw_contact_id=raw_contact_id,
-                created_at=ticket.created_at)
-    signals.ticket_opened.send(ticket)
-    return ticket
+    messages = []
+    for ticket, item in zip(tickets, new):
+        contact = item.contact
+        record_event(ticket, "created", channel=contact.channel)
+        signals.ticket_opened.send(ticket)
+        messages.append(_new_message(
+            ticket, channel=contact.channel, direction="in", text=contact.text, html=contact.html,
+            author_user=None, author_customer=item.customer, author_name=contact.from_name or contact.from_email,
+            subject=contact.subject, attachments=contact.attachments, external_message_id=contact.message_id,
+            call_id=contact.call_id, raw_contact_id=item.raw_contact_id, created_at=ticket.created_at))
+    db.session.flush()
+    for message in messages:
+        _message_added(message)
+    return tickets
 
 
 def reply(ticket_id: int, author: User, text: str, *, internal: bool = False,

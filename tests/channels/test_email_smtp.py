@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from channels.email import parse
-from channels.email.outbound import SendFailed, SmtpSettings, compose, send
+from channels.email.outbound import SendFailed, SmtpSettings, compose, connect, send
 from tests.fixtures.mailservers import SmtpSink, CaptureHandler, free_port
 
 
@@ -61,6 +61,18 @@ def test_html_alternative_is_sent_and_sanitised_on_the_way_in(smtp_server):
     assert "<b>zaksięgowana</b>" in arrived.html
     assert "script" not in arrived.html
     assert "rata została zaksięgowana" in arrived.text
+
+
+def test_one_connection_carries_many_messages_and_survives_a_refused_recipient(smtp_server):
+    settings = SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none")
+    with connect(settings) as session:
+        session.send(_reply(to="anna@example.pl"))
+        with pytest.raises(SendFailed, match="refused the recipients"):
+            session.send(_reply(to=f"nikt{CaptureHandler.REFUSED_DOMAIN}"))
+        session.send(_reply(to="jan@example.pl"))
+
+    assert [mail.recipients for mail in smtp_server.received] == [["anna@example.pl"], ["jan@example.pl"]]
+    assert len({mail.peer for mail in smtp_server.received}) == 1
 
 
 def test_unreachable_server_is_send_failed():
