@@ -7,6 +7,7 @@ from email.policy import default as default_policy
 
 import pytest
 
+from helpdesk import intake
 from helpdesk.extensions import db
 from helpdesk.mail import inbound, outbound
 from helpdesk.mail.mailboxes import save_mailbox
@@ -14,8 +15,9 @@ from helpdesk.models import Message, Ticket
 from helpdesk.models.mail import Acknowledgement, Mailbox
 from helpdesk.services import tickets as ticket_service
 from tests.conftest import csrf_token_from, login
-from tests.fixtures.mailservers import free_port, smtp_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.mailservers import CaptureHandler, free_port, smtp_server  # noqa: F401  (pytest fixture)
 from tests.helpdesk.test_email_inbound import mail
+from tests.helpdesk.test_intake import stored_submission
 
 
 @pytest.fixture
@@ -79,6 +81,26 @@ def test_acknowledgements_are_rate_limited_per_sender(app, smtp, monkeypatch):
     inbound.ingest(mail(9, sender="anna@example.pl"), source="test")
     recipients = [m["To"] for m in received(smtp)]
     assert recipients.count("jan.kowalski@example.pl") == 3 and recipients.count("anna@example.pl") == 1
+
+
+def test_a_batch_is_acknowledged_over_one_connection_and_a_refused_address_fails_alone(app, smtp, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_ACK_LIMIT_PER_HOUR", 2)
+    refused = f"nikt{CaptureHandler.REFUSED_DOMAIN}"
+    senders = ["anna@example.pl", "jan@example.pl", refused, "anna@example.pl", "anna@example.pl"]
+    for n, sender in enumerate(senders):
+        stored_submission(n, email=sender)
+
+    intake.receive_stored()  # inline here: the batch is routed, then acknowledged in one job
+    assert [m.recipients for m in smtp.received] == [["anna@example.pl"], ["jan@example.pl"], ["anna@example.pl"]]
+    assert len({m.peer for m in smtp.received}) == 1
+    acks = db.session.scalars(db.select(Acknowledgement).order_by(Acknowledgement.ticket_id)).all()
+    assert [(a.address, a.delivery_status) for a in acks] == [
+        ("anna@example.pl", "sent"), ("jan@example.pl", "sent"), (refused, "failed"), ("anna@example.pl", "sent")]
+    assert "refused the recipients" in acks[2].delivery_error  # the third to Anna is over the hourly limit
+
+    with pytest.raises(outbound.SendFailed):  # the retry sends only what failed, and fails again
+        outbound.send_acknowledgements([a.ticket_id for a in acks])
+    assert len(smtp.received) == 3 and acks[2].delivery_attempts == 2
 
 
 def test_agent_reply_is_threaded_onto_the_customers_mail(app, smtp, make_staff):
