@@ -5,6 +5,7 @@ import dataclasses
 import logging
 
 from flask import current_app
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from channels import InboundContact, webform
@@ -21,26 +22,28 @@ WEBFORM_SOURCE = "contact-form"  # the source of contacts stored by the public c
 def store_raw(*, channel: str, source: str, payload: bytes, media_type: str,
               dedup_key: str | None = None, reserve_ticket: bool = False) -> tuple[RawContact, bool]:
     """Commit the contact exactly as received. Returns (raw, created); a repeat of a
-    dedup_key returns the stored one, so no retry creates a duplicate.
+    dedup_key returns the stored one, so no retry creates a duplicate. The raw contact
+    comes back detached from the session, as committed: to read, not to change.
 
     ``reserve_ticket`` takes the id of the ticket it will open from the tickets' own
     sequence, so the customer can be told the number before the ticket exists (on
     PostgreSQL; SQLite has no sequences, and there the demo receives the contact at once).
     """
-    if dedup_key:
-        existing = db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key))
-        if existing:
-            return existing, False
-    raw = RawContact(channel=channel, source=source, payload=payload, media_type=media_type, dedup_key=dedup_key)
+    values = dict(channel=channel, source=source, payload=payload, media_type=media_type, dedup_key=dedup_key)
     if reserve_ticket and db.session.get_bind().dialect.name == "postgresql":
-        raw.reserved_ticket_id = db.func.nextval(db.func.pg_get_serial_sequence("tickets", "id"))
-    db.session.add(raw)
+        values["reserved_ticket_id"] = db.func.nextval(db.func.pg_get_serial_sequence("tickets", "id"))
     try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent delivery of the same contact won the race
+        # One statement that also gives back the defaults and the reserved id.
+        raw = db.session.scalar(insert(RawContact).values(**values).returning(RawContact))
+    except IntegrityError:  # stored before (a retry), or by a concurrent delivery this moment
         db.session.rollback()
-        return db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key)), False
-    return raw, True
+        raw = db.session.scalar(db.select(RawContact).filter_by(dedup_key=dedup_key))
+        created = False
+    else:
+        created = True
+    db.session.expunge(raw)  # so the commit leaves its attributes loaded
+    db.session.commit()
+    return raw, created
 
 
 def quarantine(raw_id: int, reason: str) -> None:

@@ -16,7 +16,7 @@ from helpdesk import intake, jobs
 from helpdesk.auth import STAFF
 from helpdesk.extensions import db
 from helpdesk.forms import ContactForm
-from helpdesk.models import Category, Ticket
+from helpdesk.models import Category, RawContact, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.opening_hours import opening_hours
 from helpdesk.services.calendars import get_calendar, is_public
@@ -69,7 +69,10 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
                                     dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
     if created:  # not for the same submission again (a double click, a retry)
         jobs.enqueue_once(intake.receive_stored)
-    return raw.reserved_ticket_id or raw.ticket_id, raw.received_at
+    if raw.reserved_ticket_id is not None:
+        return raw.reserved_ticket_id, raw.received_at
+    # Nothing reserved (SQLite has no sequences): the demo's inline job has opened the ticket by now.
+    return db.session.scalar(db.select(RawContact.ticket_id).filter_by(id=raw.id)), raw.received_at
 
 
 @bp.get("/contact/sent")
