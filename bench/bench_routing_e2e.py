@@ -11,7 +11,10 @@ Prints three figures:
 * workers: tickets per second 2 RQ worker processes open, route and assign from a full
   queue, and the job time that cost per ticket;
 * end to end: 2 workers running while one process takes the contacts in, from the first
-  contact to the last ticket assigned; then how long the acknowledgements trail behind.
+  contact to the last ticket assigned; then how long the acknowledgements trail behind;
+* over HTTP: the same, with customers' browsers (threads of this process) posting the
+  contact form to gunicorn (2 sync workers, as the Procfile runs it): CSRF, validation and
+  all. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
 
 The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
 as they do in production.
@@ -125,6 +128,22 @@ def run(count: int, env: dict) -> None:
         assigned = db.session.scalar(db.select(db.func.count()).select_from(Ticket)
                                      .where(Ticket.assignee_id.is_not(None)))
         print(f"assigned:    {assigned} of {2 * count} tickets")
+
+        workers = start_workers(env, burst=False)
+        web, port = start_web(env)
+        try:
+            time.sleep(3)
+            started = time.perf_counter()
+            posted = post_contact_forms(port, count, offset=2 * count)
+            submitted = time.perf_counter() - started
+            wait_for(Ticket.assignee_id.is_not(None), 3 * count, started)
+            http_seconds = time.perf_counter() - started
+        finally:
+            for process in workers + [web]:
+                process.terminate()
+                process.wait()
+        print(f"over HTTP:   {count / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
+              f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
 
@@ -146,6 +165,64 @@ def submit(count: int, offset: int) -> None:
         if created:
             jobs.enqueue_once(intake.receive_stored)
         assert raw.reserved_ticket_id  # the number the customer is shown
+
+
+def start_web(env: dict) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the app as the Procfile has it, on a free port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS), "--bind",
+                            f"127.0.0.1:{port}", "helpdesk:create_app()"], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return web, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start (see web.log)")
+
+
+def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8) -> int:
+    """``browsers`` threads, each a customer's browser: it opens the contact page once (for
+    its session and CSRF token), then sends its share of forms. Returns how many were accepted."""
+    import http.client
+    import re
+    import threading
+    from urllib.parse import urlencode
+
+    accepted = []
+
+    def browser(numbers: range) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", "/contact")
+        page = conn.getresponse()
+        cookie = page.getheader("Set-Cookie").split(";")[0]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
+        done = 0
+        for n in numbers:
+            subject, text, category = TEXTS[n % len(TEXTS)]
+            body = urlencode({"csrf_token": token, "name": f"Klient {n}", "email": f"klient{n}@example.pl",
+                              "category": category, "subject": subject, "description": text,
+                              "submission_id": uuid.uuid4().hex})
+            conn = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn's sync workers close after each
+            conn.request("POST", "/contact", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                     "Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 302:
+                raise SystemExit(f"POST /contact answered {response.status}")
+            done += 1
+        accepted.append(done)
+
+    threads = [threading.Thread(target=browser, args=(range(offset + k, offset + count, browsers),))
+               for k in range(browsers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(accepted)
 
 
 def start_workers(env: dict, *, burst: bool) -> list[subprocess.Popen]:

@@ -1,11 +1,15 @@
 """Web forms (Flask-WTF: validation and CSRF). Messages are translated; Polish is the default."""
 from __future__ import annotations
 
+import functools
+
+from babel import support
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, HiddenField, MultipleFileField, PasswordField, SelectField, StringField,
                      TextAreaField)
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from channels.identity import normalise_phone, valid_pesel
@@ -26,6 +30,16 @@ class KontaktForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             filters = [_without_nul, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language (Flask-WTF would read the
+            catalogue from disk on every request)."""
+            return _wtforms_translations(str(get_locale()))
+
+
+@functools.cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _phone(form, field):

@@ -68,6 +68,14 @@ def test_invalid_form_shows_polish_errors_keeps_input_and_stores_nothing(client)
     assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 0
 
 
+def test_wtforms_own_messages_follow_the_page_language(client):
+    response = client.post("/contact", data=form_data(client, category="no-such-category"))
+    assert response.status_code == 422 and "Nieprawidłowy wybór" in response.get_data(as_text=True)
+    client.get("/contact?lang=en")
+    response = client.post("/contact?lang=en", data=form_data(client, category="no-such-category"))
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
 def test_attachment_of_wrong_type_is_refused(client):
     data = form_data(client)
     data["attachments"] = [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "faktura.pdf.exe")]
