@@ -111,6 +111,7 @@ def run(count: int, env: dict) -> None:
 
         workers = start_workers(env, burst=False)
         time.sleep(3)  # let them start before the clock runs
+        before = cpu_snapshot(workers)
         started = time.perf_counter()
         submit(count, count)
         submitted = time.perf_counter() - started
@@ -118,6 +119,7 @@ def run(count: int, env: dict) -> None:
         e2e_seconds = time.perf_counter() - started
         print(f"end to end:  {count / e2e_seconds:7.1f} tickets/s  (from the first contact to the last ticket "
               f"assigned, intake in one process while {WORKERS} workers run; intake took {submitted:.2f} s)")
+        print_cpu(before, cpu_snapshot(workers), count, this_process="intake")
         wait_for(None, 2 * count, started)
         acks_seconds = time.perf_counter() - started
         for worker in workers:
@@ -133,17 +135,20 @@ def run(count: int, env: dict) -> None:
         web, port = start_web(env)
         try:
             time.sleep(3)
+            before = cpu_snapshot(workers, web)
             started = time.perf_counter()
             posted = post_contact_forms(port, count, offset=2 * count)
             submitted = time.perf_counter() - started
             wait_for(Ticket.assignee_id.is_not(None), 3 * count, started)
             http_seconds = time.perf_counter() - started
+            after = cpu_snapshot(workers, web)
         finally:
             for process in workers + [web]:
                 process.terminate()
                 process.wait()
         print(f"over HTTP:   {count / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
               f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
+        print_cpu(before, after, count, this_process="browsers")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
 
@@ -172,7 +177,8 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS), "--bind",
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS),
+                            "--threads", os.environ.get("BENCH_WEB_THREADS", "4"), "--bind",
                             f"127.0.0.1:{port}", "helpdesk:create_app()"], env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
     for _ in range(100):
@@ -201,12 +207,12 @@ def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8)
         cookie = page.getheader("Set-Cookie").split(";")[0]
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
         done = 0
+        conn = http.client.HTTPConnection("127.0.0.1", port)  # kept alive, as a browser does
         for n in numbers:
             subject, text, category = TEXTS[n % len(TEXTS)]
             body = urlencode({"csrf_token": token, "name": f"Klient {n}", "email": f"klient{n}@example.pl",
                               "category": category, "subject": subject, "description": text,
                               "submission_id": uuid.uuid4().hex})
-            conn = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn's sync workers close after each
             conn.request("POST", "/contact", body, {"Content-Type": "application/x-www-form-urlencoded",
                                                      "Cookie": cookie})
             response = conn.getresponse()
@@ -223,6 +229,37 @@ def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8)
     for thread in threads:
         thread.join()
     return sum(accepted)
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live children, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(_cpu_of(int(c)) for c in children)
+
+
+def cpu_snapshot(workers: list[subprocess.Popen], web: subprocess.Popen | None = None) -> dict[str, float]:
+    """CPU seconds used so far by each part: this process, the RQ workers, gunicorn, PostgreSQL, Redis."""
+    servers = {"PostgreSQL": 0.0, "Redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name in ("postgres", "redis-server"):
+                servers["PostgreSQL" if name == "postgres" else "Redis"] += _cpu_of(int(entry.name))
+    return {"this": time.process_time(), "RQ workers": sum(_cpu_of(w.pid) for w in workers),
+            "gunicorn": _cpu_of(web.pid) if web else 0.0, **servers}
+
+
+def print_cpu(before: dict, after: dict, count: int, *, this_process: str) -> None:
+    used = {(this_process if part == "this" else part): (after[part] - before[part]) / count * 1000 for part in after}
+    parts = ", ".join(f"{part} {ms:.2f}" for part, ms in used.items() if ms >= 0.005)
+    print(f"             CPU ms per ticket: {parts}; all {sum(used.values()):.2f}")
 
 
 def start_workers(env: dict, *, burst: bool) -> list[subprocess.Popen]:
