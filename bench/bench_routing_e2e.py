@@ -1,6 +1,6 @@
 """End-to-end routing speed: web-form intake to an assigned ticket, through RQ on PostgreSQL.
 
-Run: python bench/bench_routing_e2e.py [TICKETS]   (default 600)
+Run: python bench/bench_routing_e2e.py [TICKETS]   (default 1500)
 
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and Redis at 127.0.0.1:6379, or
 KONTAKT_TEST_POSTGRES / KONTAKT_TEST_REDIS. Creates and drops its own database and queue.
@@ -12,7 +12,11 @@ Prints three figures:
   queue, and the job time that cost per ticket;
 * end to end: 2 workers running while one process takes the contacts in, from the first
   contact to the last ticket assigned; then how long the acknowledgements trail behind;
-* over HTTP: the same, with customers' browsers (threads of this process) posting the
+* paced: contacts arriving at a steady RATE per second (default 300) for 15 seconds, as
+  a busy hour does; the delay from each contact to its assigned ticket (median, 95th
+  percentile, worst) shows whether the workers keep up (a delay that grows with time
+  means they do not);
+* over HTTP: the same as end to end, with customers' browsers (threads of this process) posting the
   contact form to gunicorn (2 sync workers, as the Procfile runs it): CSRF, validation and
   all. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
 
@@ -131,15 +135,41 @@ def run(count: int, env: dict) -> None:
                                      .where(Ticket.assignee_id.is_not(None)))
         print(f"assigned:    {assigned} of {2 * count} tickets")
 
+        rate = float(os.environ.get("BENCH_RATE", 300))
+        workers = start_workers(env, burst=False)
+        try:
+            time.sleep(3)
+            before = cpu_snapshot(workers)
+            first_id = db.session.scalar(db.select(db.func.max(Ticket.id))) or 0
+            paced_count = submit_paced(rate, 15.0, 2 * count)
+            wait_for(Ticket.assignee_id.is_not(None), 2 * count + paced_count, time.perf_counter())
+            after = cpu_snapshot(workers)
+            last_assigned = time.perf_counter()
+            wait_for(None, 2 * count + paced_count, last_assigned)
+            acks_trail = time.perf_counter() - last_assigned
+        finally:
+            for process in workers:
+                process.terminate()
+                process.wait()
+        delays = sorted(db.session.scalars(db.select(
+            db.func.extract("epoch", Ticket.routed_at - Ticket.created_at)).where(Ticket.id > first_id)).all())
+        median, p95, worst = (float(delays[int(q * (len(delays) - 1))]) for q in (0.5, 0.95, 1.0))
+        print(f"paced:       {paced_count} contacts in 15 s ({paced_count / 15:.0f}/s; {rate:.0f}/s asked): contact to "
+              f"assigned ticket median "
+              f"{median:.2f} s, 95% within {p95:.2f} s, worst {worst:.2f} s; the last acknowledgement "
+              f"{acks_trail:.1f} s after the last assignment")
+        print_cpu(before, after, paced_count, this_process="intake")
+        count_before_http = 2 * count + paced_count
+
         workers = start_workers(env, burst=False)
         web, port = start_web(env)
         try:
             time.sleep(3)
             before = cpu_snapshot(workers, web)
             started = time.perf_counter()
-            posted = post_contact_forms(port, count, offset=2 * count)
+            posted = post_contact_forms(port, count, offset=count_before_http)
             submitted = time.perf_counter() - started
-            wait_for(Ticket.assignee_id.is_not(None), 3 * count, started)
+            wait_for(Ticket.assignee_id.is_not(None), count_before_http + count, started)
             http_seconds = time.perf_counter() - started
             after = cpu_snapshot(workers, web)
         finally:
@@ -151,6 +181,20 @@ def run(count: int, env: dict) -> None:
         print_cpu(before, after, count, this_process="browsers")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
+
+
+def submit_paced(rate: float, seconds: float, offset: int) -> int:
+    """Submit contacts at ``rate`` per second for ``seconds``; how many were submitted."""
+    started = time.perf_counter()
+    sent = 0
+    while (elapsed := time.perf_counter() - started) < seconds:
+        due = int(elapsed * rate) + 1
+        if due > sent:
+            submit(due - sent, offset + sent)
+            sent = due
+        else:
+            time.sleep(min(0.005, (sent + 1) / rate - elapsed))
+    return sent
 
 
 def submit(count: int, offset: int) -> None:
@@ -231,11 +275,11 @@ def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8)
     return sum(accepted)
 
 
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its live children, from /proc."""
+def _cpu_of(pid: int, *, with_children: bool = True) -> float:
+    """CPU seconds (user + system) of a process, and of its live children, from /proc."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if with_children else []
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(_cpu_of(int(c)) for c in children)
@@ -243,15 +287,22 @@ def _cpu_of(pid: int) -> float:
 
 def cpu_snapshot(workers: list[subprocess.Popen], web: subprocess.Popen | None = None) -> dict[str, float]:
     """CPU seconds used so far by each part: this process, the RQ workers, gunicorn, PostgreSQL, Redis."""
-    servers = {"PostgreSQL": 0.0, "Redis": 0.0}
+    servers = {"PostgreSQL": 0.0, "PostgreSQL autovacuum": 0.0, "Redis": 0.0}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 name = (entry / "comm").read_text().strip()
             except OSError:
                 continue
-            if name in ("postgres", "redis-server"):
-                servers["PostgreSQL" if name == "postgres" else "Redis"] += _cpu_of(int(entry.name))
+            if name == "redis-server":
+                servers["Redis"] += _cpu_of(int(entry.name), with_children=False)
+            elif name == "postgres":
+                try:
+                    title = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                part = "PostgreSQL autovacuum" if b"autovacuum" in title else "PostgreSQL"
+                servers[part] += _cpu_of(int(entry.name), with_children=False)  # each server process once
     return {"this": time.process_time(), "RQ workers": sum(_cpu_of(w.pid) for w in workers),
             "gunicorn": _cpu_of(web.pid) if web else 0.0, **servers}
 
@@ -307,4 +358,4 @@ def job_seconds(queue) -> float:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 600)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1500)
