@@ -16,7 +16,7 @@ Prints three figures:
   a busy hour does; the delay from each contact to its assigned ticket (median, 95th
   percentile, worst) shows whether the workers keep up (a delay that grows with time
   means they do not);
-* over HTTP: the same as end to end, with customers' browsers (threads of this process) posting the
+* over HTTP: twice as many contacts as end to end, with customers' browsers (threads of this process) posting the
   contact form to gunicorn (2 sync workers, as the Procfile runs it): CSRF, validation and
   all. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
 
@@ -169,18 +169,19 @@ def run(count: int, env: dict) -> None:
             time.sleep(3)
             before = cpu_snapshot(workers, web)
             started = time.perf_counter()
-            posted = post_contact_forms(port, count, offset=count_before_http)
+            posted = post_contact_forms(port, 2 * count, offset=count_before_http)
             submitted = time.perf_counter() - started
-            wait_for(Ticket.assignee_id.is_not(None), count_before_http + count, started)
+            wait_for(Ticket.assignee_id.is_not(None), count_before_http + posted, started)
             http_seconds = time.perf_counter() - started
             after = cpu_snapshot(workers, web)
         finally:
             for process in workers + [web]:
                 process.terminate()
                 process.wait()
-        print(f"over HTTP:   {count / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
+        print(f"over HTTP:   {posted / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
               f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
-        print_cpu(before, after, count, this_process="browsers")
+        print_batches(jobs.queue())
+        print_cpu(before, after, posted, this_process="browsers")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
 
@@ -202,6 +203,8 @@ def submit_paced(rate: float, seconds: float, offset: int) -> int:
 def submit(count: int, offset: int) -> None:
     """What POST /contact does after the form validated: store the submission with its
     reserved ticket number, and make sure a worker will receive it."""
+    from flask import current_app
+
     from channels.webform import FormSubmission, to_payload
     from helpdesk import intake, jobs
     from helpdesk.models.types import utcnow
@@ -214,7 +217,7 @@ def submit(count: int, offset: int) -> None:
                                         payload=to_payload(form, utcnow()), media_type="application/json",
                                         dedup_key=f"webform:{uuid.uuid4().hex}", reserve_ticket=True)
         if created:
-            jobs.enqueue_once(intake.receive_stored)
+            jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
         assert raw.reserved_ticket_id  # the number the customer is shown
 
 
@@ -223,7 +226,8 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)),
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"),
+                            "--workers", os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)),
                             "--threads", os.environ.get("BENCH_WEB_THREADS", "4"), "--bind",
                             f"127.0.0.1:{port}", "helpdesk:create_app()"], env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
@@ -343,6 +347,18 @@ def wait_for(condition, total: int, started: float) -> None:
             raise SystemExit(f"only {done} of {total} done after 10 minutes "
                              f"(worker logs in {os.environ['KONTAKT_INSTANCE']})")
         time.sleep(0.05)
+
+
+def print_batches(queue) -> None:
+    """How many tickets the routing jobs took at a time, over the whole run."""
+    from rq.job import Job
+    from rq.registry import FinishedJobRegistry
+
+    sizes = [len(job.args[0]) for job in Job.fetch_many(FinishedJobRegistry(queue=queue).get_job_ids(),
+                                                        connection=queue.connection)
+             if job and job.func_name.endswith("route_tickets")]
+    if sizes:
+        print(f"             routing jobs: {len(sizes)}, {sum(sizes) / len(sizes):.1f} tickets each on average")
 
 
 def job_seconds(queue) -> float:

@@ -35,6 +35,8 @@ def from_environment(instance_path: str) -> dict:
         "ROUTING_UNROUTED_MINUTES": _int("ROUTING_UNROUTED_MINUTES", 5),
         # Stored web-form contacts one worker job opens tickets for (and routes together).
         "INTAKE_BATCH": _int("INTAKE_BATCH", 100),
+        # How long a receiving run waits for more contacts before it starts (fewer, fuller batches).
+        "INTAKE_GATHER_MS": _int("INTAKE_GATHER_MS", 200),
         "MAIL_MAX_MESSAGE_BYTES": _int("MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024),
         "MAIL_MAX_ATTACHMENT_BYTES": _int("MAIL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024),
         "MAIL_FETCH_INTERVAL_SECONDS": _int("MAIL_FETCH_INTERVAL_SECONDS", 60),

@@ -6,6 +6,7 @@ replayed. Workers run them inside an application context (see `run_worker`).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -69,20 +70,23 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, 
     return target.enqueue(path, *args, **options)
 
 
-def enqueue_once(func) -> None:
+def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
     """Make sure one run of ``func()`` is queued: a call while one waits to start adds nothing.
 
     For a job that works off whatever is waiting in the database (stored contacts to
     receive): a burst of a thousand contacts costs a handful of jobs, not a thousand.
     The run clears the mark before it looks, so work stored after that gets a new run.
+    With ``gather_seconds`` the run starts that long after the call that queued it, so
+    what comes meanwhile goes into the same run: at a steady trickle the batches are
+    fuller, and each costs its fixed share (queries, a job, an SMTP session) once.
     """
     conn = redis_connection()
     if conn is None:
         enqueue(func)
         return
     path = f"{func.__module__}.{func.__qualname__}"
-    if conn.set(_once_key(path), 1, nx=True, ex=ONCE_MARK_SECONDS):
-        enqueue(run_once, path)
+    if conn.set(_once_key(path), time.time(), nx=True, ex=ONCE_MARK_SECONDS):
+        enqueue(run_once, path, gather_seconds)
 
 
 # A lost run (a worker killed before it started the job) stops blocking new ones after this;
@@ -94,11 +98,15 @@ def _once_key(path: str) -> str:
     return f"{current_app.config['RQ_QUEUE']}:once:{path}"
 
 
-def run_once(path: str):
-    """The job behind `enqueue_once`: clear the mark, then run the function."""
+def run_once(path: str, gather_seconds: float = 0.0):
+    """The job behind `enqueue_once`: wait out the gathering time, clear the mark, run the function."""
     import importlib
 
-    redis_connection().delete(_once_key(path))
+    conn = redis_connection()
+    if gather_seconds:
+        queued_at = float(conn.get(_once_key(path)) or 0)
+        time.sleep(max(0.0, min(gather_seconds, queued_at + gather_seconds - time.time())))
+    conn.delete(_once_key(path))
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)()
 

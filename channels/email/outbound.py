@@ -148,7 +148,8 @@ def _failures_explained(where: str, settings: SmtpSettings) -> Iterator[None]:
     try:
         yield
     except smtplib.SMTPAuthenticationError as error:
-        raise SendFailed(f"SMTP server {where} rejected the login for {settings.username!r}: {error.smtp_error!r}") from error
+        raise SendFailed(f"SMTP server {where} rejected the login for {settings.username!r}: "
+                         f"{error.smtp_error!r}") from error
     except smtplib.SMTPRecipientsRefused as error:
         raise SendFailed(f"SMTP server {where} refused the recipients {sorted(error.recipients)}") from error
     except smtplib.SMTPNotSupportedError as error:

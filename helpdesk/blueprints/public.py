@@ -69,7 +69,7 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
                                     payload=to_payload(submission, utcnow()), media_type="application/json",
                                     dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
     if created:  # not for the same submission again (a double click, a retry)
-        jobs.enqueue_once(intake.receive_stored)
+        jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
     if raw.reserved_ticket_id is not None:
         return raw.reserved_ticket_id, raw.received_at
     # Nothing reserved (SQLite has no sequences): the demo's inline job has opened the ticket by now.

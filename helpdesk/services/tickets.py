@@ -93,8 +93,10 @@ def open_tickets(new: list[NewTicket]) -> list[Ticket]:
     database together, so a batch costs a few statements, not a few per ticket.
     """
     slugs = {item.contact.form_category for item in new if item.contact.form_category}
-    categories = {slug: (id_, team_id) for slug, id_, team_id in db.session.execute(
-        db.select(Category.slug, Category.id, Category.default_team_id).where(Category.slug.in_(slugs)))} if slugs else {}
+    categories = {}
+    if slugs:
+        categories = {slug: (id_, team_id) for slug, id_, team_id in db.session.execute(
+            db.select(Category.slug, Category.id, Category.default_team_id).where(Category.slug.in_(slugs)))}
     tickets = []
     for item in new:
         contact = item.contact

@@ -39,3 +39,33 @@ def test_on_rq_a_worker_runs_the_job_in_the_app_context(app, redis_url, monkeypa
     finally:
         jobs.queue().delete(delete_jobs=True)
         app.extensions.pop("kontakt_redis", None)
+
+
+def test_enqueue_once_queues_one_run_that_gathers_what_comes_meanwhile(app, redis_url, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    RUNS.clear()
+    try:
+        for _ in range(5):  # a burst of calls: one run
+            jobs.enqueue_once(count_run, gather_seconds=0.3)
+        assert jobs.queue().count == 1
+        started = time.monotonic()
+        jobs.run_worker(burst=True, with_scheduler=False)
+        assert time.monotonic() - started >= 0.25  # it waited for more work to come
+        assert RUNS == [1]
+        jobs.enqueue_once(count_run)  # the run cleared its mark: a later call queues a new one
+        assert jobs.queue().count == 1
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
+RUNS: list[int] = []
+
+
+def count_run() -> None:
+    """A job used by these tests: counts its runs."""
+    RUNS.append(1)
