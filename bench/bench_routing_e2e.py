@@ -16,7 +16,7 @@ Prints three figures:
   a busy hour does; the delay from each contact to its assigned ticket (median, 95th
   percentile, worst) shows whether the workers keep up (a delay that grows with time
   means they do not);
-* over HTTP: twice as many contacts as end to end, with customers' browsers (threads of this process) posting the
+* over HTTP, as fast as possible and then paced at RATE: twice as many contacts as end to end, with customers' browsers (threads of this process) posting the
   contact form to gunicorn (2 sync workers, as the Procfile runs it): CSRF, validation and
   all. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
 
@@ -180,7 +180,29 @@ def run(count: int, env: dict) -> None:
                 process.wait()
         print(f"over HTTP:   {posted / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
               f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
+        print_cpu(before, after, posted, this_process="browsers")
         print_batches(jobs.queue())
+
+        workers = start_workers(env, burst=False)
+        web, port = start_web(env)
+        try:
+            time.sleep(3)
+            first_id = db.session.scalar(db.select(db.func.max(Ticket.id)))
+            before = cpu_snapshot(workers, web)
+            started = time.perf_counter()
+            posted = post_contact_forms(port, int(rate * 15), offset=count_before_http + 2 * count, rate=rate)
+            submitted = time.perf_counter() - started
+            wait_for(Ticket.assignee_id.is_not(None), count_before_http + 2 * count + posted, started)
+            after = cpu_snapshot(workers, web)
+        finally:
+            for process in workers + [web]:
+                process.terminate()
+                process.wait()
+        delays = sorted(db.session.scalars(db.select(
+            db.func.extract("epoch", Ticket.routed_at - Ticket.created_at)).where(Ticket.id > first_id)).all())
+        median, p95, worst = (float(delays[int(q * (len(delays) - 1))]) for q in (0.5, 0.95, 1.0))
+        print(f"paced HTTP:  {posted} posts in {submitted:.1f} s ({posted / submitted:.0f}/s; {rate:.0f}/s asked): "
+              f"stored to assigned ticket median {median:.2f} s, 95% within {p95:.2f} s, worst {worst:.2f} s")
         print_cpu(before, after, posted, this_process="browsers")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
@@ -240,15 +262,19 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
     raise SystemExit("gunicorn did not start (see web.log)")
 
 
-def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8) -> int:
+def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8, rate: float | None = None) -> int:
     """``browsers`` threads, each a customer's browser: it opens the contact page once (for
-    its session and CSRF token), then sends its share of forms. Returns how many were accepted."""
+    its session and CSRF token), then sends its share of forms, as fast as the server
+    answers or, with ``rate``, each when its turn comes at that many per second.
+    Returns how many were accepted."""
     import http.client
     import re
     import threading
     from urllib.parse import urlencode
 
     accepted = []
+    start: list[float] = []
+    ready = threading.Barrier(browsers, action=lambda: start.append(time.perf_counter()))
 
     def browser(numbers: range) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -258,7 +284,10 @@ def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
         done = 0
         conn = http.client.HTTPConnection("127.0.0.1", port)  # kept alive, as a browser does
+        ready.wait()
         for n in numbers:
+            if rate:
+                time.sleep(max(0.0, start[0] + (n - offset) / rate - time.perf_counter()))
             subject, text, category = TEXTS[n % len(TEXTS)]
             body = urlencode({"csrf_token": token, "name": f"Klient {n}", "email": f"klient{n}@example.pl",
                               "category": category, "subject": subject, "description": text,
