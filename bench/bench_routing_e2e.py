@@ -190,7 +190,8 @@ def run(count: int, env: dict) -> None:
             first_id = db.session.scalar(db.select(db.func.max(Ticket.id)))
             before = cpu_snapshot(workers, web)
             started = time.perf_counter()
-            posted = post_contact_forms(port, int(rate * 15), offset=count_before_http + 2 * count, rate=rate)
+            posted = post_contact_forms(port, int(rate * 15), offset=count_before_http + 2 * count, rate=rate,
+                                        browsers=32)
             submitted = time.perf_counter() - started
             wait_for(Ticket.assignee_id.is_not(None), count_before_http + 2 * count + posted, started)
             after = cpu_snapshot(workers, web)
