@@ -22,7 +22,7 @@ Prints three figures:
 
 The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
 as they do in production. CPU time per ticket is printed for each part (from /proc).
-BENCH_RATE sets the paced rate; BENCH_WEB_WORKERS and BENCH_WEB_THREADS gunicorn's
+BENCH_RATE sets the paced rate, BENCH_WORKERS the RQ workers; BENCH_WEB_WORKERS and BENCH_WEB_THREADS gunicorn's
 processes and threads (default 2 and 4, as the Procfile).
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 POSTGRES = os.environ.get("KONTAKT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("KONTAKT_TEST_REDIS", "redis://127.0.0.1:6379/0")
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 TEXTS = [
     ("Logowanie", "Nie mogę się zalogować do strefy klienta, wyskakuje błąd hasła.", "technical-support"),
     ("Rata", "Nie zapłaciłem raty w terminie, proszę o nowy harmonogram spłaty.", "payment-problems"),
