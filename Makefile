@@ -36,8 +36,8 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml
 	$(BIN)/pybabel compile -f -i $< -o $@
 
 translations-extract: $(VENV)/.installed-run
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance

@@ -126,7 +126,42 @@ def ticket(ticket_id: int):
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
     return render_template("agent/ticket.html", ticket=item, reply_form=reply_form, status_form=status_form,
-                           fields_form=fields_form, history=history, events=events)
+                           fields_form=fields_form, history=history, events=zip(events, _event_texts(events)))
+
+
+EVENT_LABELS = {
+    "created": _l("ticket opened"), "message-in": _l("message from the customer"),
+    "message-out": _l("reply to the customer"), "note": _l("internal note"), "status": _l("status"),
+    "priority": _l("priority"), "category": _l("category"), "team": _l("team"), "assignee": _l("agent"),
+    "tags": _l("tags added"), "pinned": _l("pinned to the agent"), "unpinned": _l("unpinned"),
+}
+
+
+def _event_texts(events: list[TicketEvent]) -> list[str]:
+    """Each event of the ticket's history as staff read it: what changed and to what, in the
+    page's language, with names for the ids and slugs the audit trail keeps."""
+    locale = str(get_locale())
+    agent_ids = {e.data.get("new") for e in events if e.kind == "assignee" and e.data}
+    agents = dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(agent_ids - {None})))
+                  .all()) if agent_ids - {None} else {}
+    categories = {c.slug: c.name(locale) for c in db.session.scalars(db.select(Category))}
+    teams = dict(db.session.execute(db.select(Team.slug, Team.name)).all())
+    values = {"status": lambda v: str(STATUS_LABELS.get(v, v)), "priority": lambda v: str(PRIORITY_LABELS.get(v, v)),
+              "category": lambda v: categories.get(v, v) if v else _("none"),
+              "team": lambda v: teams.get(v, v) if v else _("none"),
+              "assignee": lambda v: agents.get(v, str(v)) if v else _("nobody (back to the queue)")}
+    texts = []
+    for event in events:
+        data = event.data or {}
+        text = str(EVENT_LABELS.get(event.kind, event.kind))
+        if event.kind in values and "new" in data:
+            text += " → " + values[event.kind](data["new"])
+        elif event.kind == "tags":
+            text += ": " + ", ".join(data.get("added", []))
+        if data.get("by") == "routing":
+            text += " (" + _("routing") + ")"
+        texts.append(text)
+    return texts
 
 
 def _fields_form(item: Ticket) -> TicketFieldsForm:

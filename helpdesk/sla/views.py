@@ -1,6 +1,7 @@
 """SLA screens (policies in admin, notifications in the workspace) and the template helpers."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,7 +20,7 @@ from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
 from helpdesk.sla import alerts, clocks, recalc
 from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
-from helpdesk.views import STATUS_LABELS
+from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS, localtime
 
 bp = Blueprint("sla", __name__)
 
@@ -29,6 +30,39 @@ STATE_LABELS = {"running": _l("running"), "paused": _l("paused"), "met": _l("met
 ACTION_LABELS = {"start": _l("started"), "pause": _l("paused"), "resume": _l("resumed"), "stop": _l("stopped"),
                  "retarget": _l("target changed"), "warning": _l("warning"), "breach": _l("breached"),
                  "recalculate": _l("recalculated")}
+# The reasons the SLA history stores (in English, the audit trail's words), as staff read them.
+REASON_LABELS = [
+    (re.compile(r"ticket opened: channel default"), _l("ticket opened: the channel's default policy")),
+    (re.compile(r"routed"), _l("routed")),
+    (re.compile(r"public reply"), _l("public reply to the customer")),
+    (re.compile(r"customer message"), _l("message from the customer")),
+    (re.compile(r"status (?P<status>\w+)"), _l("status: %(status)s")),
+    (re.compile(r"reopened, status (?P<status>\w+)"), _l("reopened, status: %(status)s")),
+    (re.compile(r"priority (?P<priority>\w+)"), _l("priority: %(priority)s")),
+    (re.compile(r"found overdue at (?P<action>\w+)"), _l("found overdue when %(action)s")),
+    (re.compile(r"due at (?P<due>\S+)"), _l("deadline was %(due)s")),
+    (re.compile(r"(?P<percent>\d+)% of the target"), _l("%(percent)s%% of the target")),
+    (re.compile(r"calendar (?P<name>.+) changed"), _l("calendar %(name)s changed")),
+    (re.compile(r"policy (?P<name>.+) changed"), _l("policy %(name)s changed")),
+]
+
+
+def reason_label(reason: str | None) -> str:
+    """A stored SLA history reason in the page's language (an unknown one as stored)."""
+    for pattern, label in REASON_LABELS:
+        found = pattern.fullmatch(reason or "")
+        if found:
+            values = found.groupdict()
+            if "status" in values:
+                values["status"] = str(STATUS_LABELS.get(values["status"], values["status"]))
+            if "priority" in values:
+                values["priority"] = str(PRIORITY_LABELS.get(values["priority"], values["priority"]))
+            if "action" in values:
+                values["action"] = str(ACTION_LABELS.get(values["action"], values["action"]))
+            if "due" in values:
+                values["due"] = localtime(datetime.fromisoformat(values["due"]))
+            return str(label) % values if values else str(label)
+    return reason or ""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -190,6 +224,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(working_time)
     app.add_template_filter(answer_by)
+    app.add_template_filter(reason_label, "sla_reason")
     app.add_template_global(sla_summaries)
     app.add_template_global(clocks.clock_views, "sla_clocks")
     app.add_template_global(clocks.history, "sla_history")

@@ -60,6 +60,23 @@ def test_reply_opens_the_ticket_and_is_audited(client, make_staff):
     assert kinds == ["created", "message-in", "message-out", "status"]
 
 
+def test_the_ticket_history_reads_as_words_with_names_in_the_page_language(client, make_staff):
+    from helpdesk.services import tickets as ticket_service
+
+    ticket = open_ticket()
+    lead = make_staff("lead@kontakt.test", name="Ewa Lider", role="lead", teams=["wsparcie-techniczne"])
+    agent = make_staff("tomasz@kontakt.test", name="Tomasz Agent", teams=["wsparcie-techniczne"])
+    ticket_service.update_fields(ticket.id, lead, priority="high", assignee_id=agent.id)
+    ticket_service.change_status(ticket.id, lead, "waiting")
+    login(client, lead.email)
+    events = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split('class="events"')[1]
+    assert "otwarcie zgłoszenia" in events and "wiadomość od klienta" in events
+    assert "priorytet → Wysoki" in events and "agent → Tomasz Agent" in events
+    assert "status → Oczekuje na klienta" in events
+    events = client.get(f"/agent/tickets/{ticket.id}?lang=en").get_data(as_text=True).split('class="events"')[1]
+    assert "priority → High" in events and "status → Waiting for customer" in events
+
+
 def test_disallowed_status_change_is_explained(client, make_staff):
     ticket = open_ticket()
     agent = make_staff(teams=["wsparcie-techniczne"])

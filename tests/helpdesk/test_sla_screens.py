@@ -48,7 +48,29 @@ def test_the_ticket_page_shows_each_clock_with_its_history(app, client, now, mak
     html = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     panel = html[html.index('class="sla-panel"'):]
     assert "Pierwsza odpowiedź" in panel and "Rozwiązanie" in panel and "Historia SLA" in panel
-    assert "email-first-response" in panel and "ticket opened: channel default" in panel
+    assert "email-first-response" in panel and "zgłoszenie otwarte: domyślna polityka kanału" in panel
+
+
+def test_the_sla_history_reasons_are_shown_in_the_page_language(app, client, now, make_staff):
+    agent = make_staff("agent@kontakt.test", role="manager")
+    now(local(2026, 12, 8, 10, 0))
+    ticket = open_ticket()
+    now(local(2026, 12, 8, 11, 0))
+    tickets.change_status(ticket.id, agent, "waiting")
+    login(client, "agent@kontakt.test")
+    panel = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split('class="sla-panel"')[1]
+    assert "status: Oczekuje na klienta" in panel and "status waiting" not in panel
+    panel = client.get(f"/agent/tickets/{ticket.id}?lang=en").get_data(as_text=True).split('class="sla-panel"')[1]
+    assert "status: Waiting for customer" in panel and "ticket opened: the channel&#39;s default policy" in panel
+
+
+def test_a_reason_of_unknown_form_is_shown_as_stored(app):
+    from helpdesk.sla.views import reason_label
+
+    with app.test_request_context("/?lang=en"):
+        assert reason_label("due at 2026-12-08T09:00:00+00:00").startswith("deadline was 12/8/26, 10:00")  # Warsaw time
+        assert reason_label("50% of the target") == "50% of the target"
+        assert reason_label("moved by hand") == "moved by hand"
 
 
 def test_the_confirmation_page_promises_the_first_response_deadline(app, client, now):
