@@ -80,7 +80,7 @@ def send_message_email(message_id: int) -> None:
         return
     in_reply_to, references = _thread_ids(ticket, before=message)
     config = current_app.config
-    mail = compose(from_address=config["MAIL_FROM"], from_name="Kontakt", to=address,
+    mail = compose(from_address=_sender_address(ticket, _mailbox_addresses()), from_name="Kontakt", to=address,
                    subject=f"Re: {ticket.subject}", text=message.text, ticket_number=ticket.number,
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references)
     _keep_message_id(mail, message)
@@ -114,9 +114,16 @@ def format_due(instant: datetime, language: str) -> str:
     return f"do {_WEEKDAYS_PL_GENITIVE[local.weekday()]}, {format_date(local, 'd MMMM y', locale='pl')}, {local:%H:%M}"
 
 
-def _own_addresses() -> set[str]:
-    return {normalise_email(current_app.config["MAIL_FROM"]),
-            *db.session.scalars(db.select(Mailbox.address)).all()}
+def _mailbox_addresses() -> set[str]:
+    return set(db.session.scalars(db.select(Mailbox.address)))
+
+
+def _sender_address(ticket: Ticket, mailboxes: set[str]) -> str:
+    """Whom our mail on the ticket comes from: the mailbox the customer wrote to, so their
+    answer comes back to a mailbox we fetch; otherwise MAIL_FROM."""
+    if ticket.channel == "email" and normalise_email(ticket.line) in mailboxes:
+        return normalise_email(ticket.line)
+    return current_app.config["MAIL_FROM"]
 
 
 def send_acknowledgements(ticket_ids: list[int]) -> None:
@@ -138,7 +145,8 @@ def send_acknowledgements(ticket_ids: list[int]) -> None:
     acks = {ack.ticket_id: ack for ack in db.session.scalars(
         db.select(Acknowledgement).where(Acknowledgement.ticket_id.in_([t.id for t in tickets])))}
     addresses = {t.id: normalise_email(_customer_address(t) or "") for t in tickets if t.id not in acks}
-    own = _own_addresses() if addresses else set()
+    mailboxes = _mailbox_addresses()
+    own = mailboxes | {normalise_email(current_app.config["MAIL_FROM"])}
     hour_ago = utcnow() - timedelta(hours=1)
     recent = dict(db.session.execute(
         db.select(Acknowledgement.address, db.func.count()).where(
@@ -163,18 +171,18 @@ def send_acknowledgements(ticket_ids: list[int]) -> None:
             db.session.add(ack)
         elif ack.delivery_status == "sent":
             continue
-        outgoing.append((_acknowledgement_mail(ack, ticket), ack, "last_attempt_at"))
+        outgoing.append((_acknowledgement_mail(ack, ticket, _sender_address(ticket, mailboxes)), ack, "last_attempt_at"))
     _deliver(outgoing)
 
 
-def _acknowledgement_mail(ack: Acknowledgement, ticket: Ticket) -> EmailMessage:
+def _acknowledgement_mail(ack: Acknowledgement, ticket: Ticket, sender: str) -> EmailMessage:
     config = current_app.config
     due = format_due(expected_answer_by(ticket), ack.language)
     # The Jinja environment directly: a job has no request for the page context processors.
     text = current_app.jinja_env.get_template(f"mail/acknowledgement.{ack.language}.txt").render(ticket=ticket, due=due)
     subject = ("We have received your request: " if ack.language == "en" else "Otrzymaliśmy Twoje zgłoszenie: ")
     in_reply_to, references = _thread_ids(ticket)
-    mail = compose(from_address=config["MAIL_FROM"], from_name="Kontakt", to=ack.address,
+    mail = compose(from_address=sender, from_name="Kontakt", to=ack.address,
                    subject=subject + ticket.subject, text=text, ticket_number=ticket.number,
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references,
                    auto_reply=True)

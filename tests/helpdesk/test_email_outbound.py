@@ -16,7 +16,7 @@ from helpdesk.models.mail import Acknowledgement, Mailbox
 from helpdesk.services import tickets as ticket_service
 from tests.conftest import csrf_token_from, login
 from tests.fixtures.mailservers import CaptureHandler, free_port, smtp_server  # noqa: F401  (pytest fixture)
-from tests.helpdesk.test_email_inbound import mail
+from tests.helpdesk.test_email_inbound import ADDRESS, mail
 from tests.helpdesk.test_intake import stored_submission
 
 
@@ -118,6 +118,18 @@ def test_agent_reply_is_threaded_onto_the_customers_mail(app, smtp, make_staff):
     # the customer answers our reply: In-Reply-To our Message-ID threads it
     back = inbound.ingest(mail(3, subject="Re: odpowiedź", in_reply_to=message.external_message_id), source="test")
     assert back.status == "threaded" and back.ticket_id == first.ticket_id
+
+
+def test_mail_on_a_ticket_comes_from_the_mailbox_the_customer_wrote_to(app, smtp, make_staff):
+    save_mailbox(None, address=ADDRESS, imap_host="imap.example.pl", imap_port=993, imap_username="u",
+                 imap_password="p", team="wsparcie-techniczne")
+    first = inbound.ingest(mail(1), source="test")  # sent to ADDRESS
+    ticket_service.reply(first.ticket_id, make_staff(role="lead"), "Dzień dobry, sprawdzamy.")
+    stored_submission(1, email="anna@example.pl")
+    intake.receive_stored()
+    ack, reply, form_ack = received(smtp)
+    assert ack["From"].addresses[0].addr_spec == ADDRESS and reply["From"].addresses[0].addr_spec == ADDRESS
+    assert form_ack["To"] == "anna@example.pl" and form_ack["From"].addresses[0].addr_spec == app.config["MAIL_FROM"]
 
 
 def test_internal_notes_are_not_mailed(app, smtp, make_staff):
