@@ -92,3 +92,21 @@ def test_admin_reaches_the_admin_screens(page, make_staff):
     sign_in(page, "admin@kontakt.test")
     page.get_by_role("link", name="Administracja").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Administracja")
+
+
+def test_the_queue_fits_a_phone_screen_as_cards(page, make_staff, shot):
+    for n in range(3):
+        customer_writes(f"Bardzo długi temat zgłoszenia numer {n} o logowaniu do panelu klienta",
+                        "Nie mogę się zalogować od wczoraj.")
+    make_staff("anna@kontakt.test", name="Anna Zielińska", teams=["wsparcie-techniczne"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "anna@kontakt.test")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kolejka")
+    expect(page.locator("tr[data-ticket]").first).to_contain_text("Normalny")
+    label = page.evaluate("getComputedStyle(document.querySelector('td[data-label]'), '::before').content")
+    assert label == '"Klient: "'  # each field says what it is, as the hidden column heads did
+    for box in ("document.documentElement", "document.querySelector('table.queue')"):
+        overflow = page.evaluate(f"{box}.scrollWidth - {box}.clientWidth")
+        assert overflow <= 0, f"{box} scrolls sideways by {overflow} px on a phone"
+    shot(page, "queue-phone")
