@@ -5,7 +5,6 @@ import functools
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 
 from flask import current_app
 
@@ -38,9 +37,3 @@ def connection() -> Iterator[SmtpSession]:
         raise SendFailed("no SMTP server is configured (set SMTP_HOST)")
     with connect(settings) as session:
         yield session
-
-
-def send_message(message: EmailMessage) -> None:
-    """Send one message now; raises SendFailed."""
-    with connection() as session:
-        session.send(message)

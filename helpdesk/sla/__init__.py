@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from helpdesk import periodic, signals
 from helpdesk.models import Ticket
 from helpdesk.sla import alerts, clocks
-from helpdesk.sla.clocks import first_response_due, preload as preload_clocks  # noqa: F401  (for the e-mail acknowledgement)
+# For other areas: the acknowledgement's promise, and reading a batch's clocks at once (routing, e-mail).
+from helpdesk.sla.clocks import first_response_due, preload as preload_clocks  # noqa: F401
 
 PRIORITY_CHANGED = "sla_priority_changed"  # session.info key: tickets whose priority changed
 

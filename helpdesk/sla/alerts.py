@@ -104,15 +104,17 @@ def send_due_emails() -> int:
                                                                Notification.email_at <= at)
                                  .order_by(Notification.id).limit(500)).all()
     sent = 0
-    for note in pending:
-        try:
-            mailer.send_message(_email(note))
-        except SendFailed as exc:
-            log.warning("SLA notification %s not e-mailed yet: %s", note.id, exc)
-            break
-        note.emailed_at = at
-        db.session.commit()
-        sent += 1
+    if not pending:
+        return sent
+    try:
+        with mailer.connection() as smtp:  # one SMTP session for the lot
+            for note in pending:
+                smtp.send(_email(note))
+                note.emailed_at = at
+                db.session.commit()  # each as it goes: a failure later does not send it again
+                sent += 1
+    except SendFailed as exc:
+        log.warning("SLA notifications: %s e-mailed, the rest wait for the next sweep: %s", sent, exc)
     return sent
 
 
