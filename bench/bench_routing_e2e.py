@@ -16,9 +16,10 @@ Prints three figures:
   a busy hour does; the delay from each contact to its assigned ticket (median, 95th
   percentile, worst) shows whether the workers keep up (a delay that grows with time
   means they do not);
-* over HTTP, as fast as possible and then paced at RATE: twice as many contacts as end to end, with customers' browsers (threads of this process) posting the
-  contact form to gunicorn (2 sync workers, as the Procfile runs it): CSRF, validation and
-  all. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
+* over HTTP: customers' browsers (threads of this process) posting the contact form to
+  gunicorn (2 workers of 4 threads, as the Procfile runs it): CSRF, validation and all;
+  twice as many contacts as end to end as fast as possible, then RATE per second for 15
+  seconds. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
 
 The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
 as they do in production. CPU time per ticket is printed for each part (from /proc).
@@ -128,9 +129,7 @@ def run(count: int, env: dict) -> None:
         print_cpu(before, cpu_snapshot(workers), count, this_process="intake")
         wait_for(None, 2 * count, started)
         acks_seconds = time.perf_counter() - started
-        for worker in workers:
-            worker.terminate()
-            worker.wait()
+        stop(workers)
         print(f"acknowledged: all {2 * count} customers e-mailed {acks_seconds - e2e_seconds:.1f} s after the last "
               f"assignment (a lower-priority queue)")
         assigned = db.session.scalar(db.select(db.func.count()).select_from(Ticket)
@@ -142,7 +141,7 @@ def run(count: int, env: dict) -> None:
         try:
             time.sleep(3)
             before = cpu_snapshot(workers)
-            first_id = db.session.scalar(db.select(db.func.max(Ticket.id))) or 0
+            first_id = last_ticket_id()
             paced_count = submit_paced(rate, 15.0, 2 * count)
             wait_for(Ticket.assignee_id.is_not(None), 2 * count + paced_count, time.perf_counter())
             after = cpu_snapshot(workers)
@@ -150,12 +149,8 @@ def run(count: int, env: dict) -> None:
             wait_for(None, 2 * count + paced_count, last_assigned)
             acks_trail = time.perf_counter() - last_assigned
         finally:
-            for process in workers:
-                process.terminate()
-                process.wait()
-        delays = sorted(db.session.scalars(db.select(
-            db.func.extract("epoch", Ticket.routed_at - Ticket.created_at)).where(Ticket.id > first_id)).all())
-        median, p95, worst = (float(delays[int(q * (len(delays) - 1))]) for q in (0.5, 0.95, 1.0))
+            stop(workers)
+        median, p95, worst = delays_after(first_id)
         print(f"paced:       {paced_count} contacts in 15 s ({paced_count / 15:.0f}/s; {rate:.0f}/s asked): contact to "
               f"assigned ticket median "
               f"{median:.2f} s, 95% within {p95:.2f} s, worst {worst:.2f} s; the last acknowledgement "
@@ -175,9 +170,7 @@ def run(count: int, env: dict) -> None:
             http_seconds = time.perf_counter() - started
             after = cpu_snapshot(workers, web)
         finally:
-            for process in workers + [web]:
-                process.terminate()
-                process.wait()
+            stop(workers + [web])
         print(f"over HTTP:   {posted / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
               f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
         print_cpu(before, after, posted, this_process="browsers")
@@ -187,7 +180,7 @@ def run(count: int, env: dict) -> None:
         web, port = start_web(env)
         try:
             time.sleep(3)
-            first_id = db.session.scalar(db.select(db.func.max(Ticket.id)))
+            first_id = last_ticket_id()
             before = cpu_snapshot(workers, web)
             started = time.perf_counter()
             posted = post_contact_forms(port, int(rate * 15), offset=count_before_http + 2 * count, rate=rate,
@@ -196,17 +189,36 @@ def run(count: int, env: dict) -> None:
             wait_for(Ticket.assignee_id.is_not(None), count_before_http + 2 * count + posted, started)
             after = cpu_snapshot(workers, web)
         finally:
-            for process in workers + [web]:
-                process.terminate()
-                process.wait()
-        delays = sorted(db.session.scalars(db.select(
-            db.func.extract("epoch", Ticket.routed_at - Ticket.created_at)).where(Ticket.id > first_id)).all())
-        median, p95, worst = (float(delays[int(q * (len(delays) - 1))]) for q in (0.5, 0.95, 1.0))
+            stop(workers + [web])
+        median, p95, worst = delays_after(first_id)
         print(f"paced HTTP:  {posted} posts in {submitted:.1f} s ({posted / submitted:.0f}/s; {rate:.0f}/s asked): "
               f"stored to assigned ticket median {median:.2f} s, 95% within {p95:.2f} s, worst {worst:.2f} s")
         print_cpu(before, after, posted, this_process="browsers")
         jobs.queue().delete(delete_jobs=True)
         jobs.queue(low_priority=True).delete(delete_jobs=True)
+
+
+def last_ticket_id() -> int:
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket
+
+    return db.session.scalar(db.select(db.func.max(Ticket.id))) or 0
+
+
+def delays_after(first_id: int) -> tuple[float, float, float]:
+    """Seconds from contact to routing of the tickets after ``first_id``: median, 95th percentile, worst."""
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket
+
+    delays = sorted(db.session.scalars(db.select(
+        db.func.extract("epoch", Ticket.routed_at - Ticket.created_at)).where(Ticket.id > first_id)).all())
+    return tuple(float(delays[int(q * (len(delays) - 1))]) for q in (0.5, 0.95, 1.0))
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+        process.wait()
 
 
 def submit_paced(rate: float, seconds: float, offset: int) -> int:

@@ -14,7 +14,8 @@ PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"),
 CHANNEL_LABELS = {"email": _l("E-mail"), "phone": _l("Phone"), "webform": _l("Contact form")}
 
 
-def _label(table: dict, key: str | None) -> str:
+def label_of(table: dict, key: str | None) -> str:
+    """``key``'s label from one of the tables above, in the page's language (an unknown key as it is)."""
     return str(table[key]) if key in table else (key or "")
 
 
@@ -25,9 +26,9 @@ def localtime(value, fmt: str = "short") -> str:
 
 def init_app(app) -> None:
     app.add_template_filter(localtime)
-    app.add_template_filter(lambda s: _label(STATUS_LABELS, s), "status_label")
-    app.add_template_filter(lambda s: _label(PRIORITY_LABELS, s), "priority_label")
-    app.add_template_filter(lambda s: _label(CHANNEL_LABELS, s), "channel_label")
+    app.add_template_filter(lambda s: label_of(STATUS_LABELS, s), "status_label")
+    app.add_template_filter(lambda s: label_of(PRIORITY_LABELS, s), "priority_label")
+    app.add_template_filter(lambda s: label_of(CHANNEL_LABELS, s), "channel_label")
 
     @app.context_processor
     def shared_context():

@@ -15,7 +15,7 @@ from helpdesk.forms import LoginForm, ReplyForm, StatusForm, TicketFieldsForm
 from helpdesk.models import Category, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import OPEN_STATUSES, PRIORITIES, STATUSES
 from helpdesk.services import tickets as ticket_service
-from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS
+from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS, label_of
 
 bp = Blueprint("agent", __name__)
 
@@ -146,7 +146,7 @@ def _event_texts(events: list[TicketEvent]) -> list[str]:
                   .all()) if agent_ids - {None} else {}
     categories = {c.slug: c.name(locale) for c in db.session.scalars(db.select(Category))}
     teams = dict(db.session.execute(db.select(Team.slug, Team.name)).all())
-    values = {"status": lambda v: str(STATUS_LABELS.get(v, v)), "priority": lambda v: str(PRIORITY_LABELS.get(v, v)),
+    values = {"status": lambda v: label_of(STATUS_LABELS, v), "priority": lambda v: label_of(PRIORITY_LABELS, v),
               "category": lambda v: categories.get(v, v) if v else _("none"),
               "team": lambda v: teams.get(v, v) if v else _("none"),
               "assignee": lambda v: agents.get(v, str(v)) if v else _("nobody (back to the queue)")}

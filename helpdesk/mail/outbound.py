@@ -171,7 +171,8 @@ def send_acknowledgements(ticket_ids: list[int]) -> None:
             db.session.add(ack)
         elif ack.delivery_status == "sent":
             continue
-        outgoing.append((_acknowledgement_mail(ack, ticket, _sender_address(ticket, mailboxes)), ack, "last_attempt_at"))
+        mail = _acknowledgement_mail(ack, ticket, _sender_address(ticket, mailboxes))
+        outgoing.append((mail, ack, "last_attempt_at"))
     _deliver(outgoing)
 
 
@@ -238,24 +239,23 @@ def _deliver(outgoing: list[tuple[EmailMessage, Message | Acknowledgement, str]]
         with connection() as session:
             while waiting:
                 mail, record, attempted_at = waiting.pop()
-                _attempted(record, attempted_at)
                 try:
                     session.send(mail)
                 except SendFailed as error:
-                    record.delivery_status, record.delivery_error = "failed", str(error)
+                    _record_attempt(record, attempted_at, error)
                     failure = failure or error
                 else:
-                    record.delivery_status, record.delivery_error = "sent", None
+                    _record_attempt(record, attempted_at, None)
     except SendFailed as error:  # no connection: the rest did not go out
         for _, record, attempted_at in waiting:
-            _attempted(record, attempted_at)
-            record.delivery_status, record.delivery_error = "failed", str(error)
+            _record_attempt(record, attempted_at, error)
         failure = failure or error
     db.session.commit()
     if failure is not None:
         raise failure
 
 
-def _attempted(record: Message | Acknowledgement, attempted_at: str) -> None:
+def _record_attempt(record: Message | Acknowledgement, attempted_at: str, error: SendFailed | None) -> None:
     record.delivery_attempts += 1
     setattr(record, attempted_at, utcnow())
+    record.delivery_status, record.delivery_error = ("failed", str(error)) if error else ("sent", None)

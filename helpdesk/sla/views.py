@@ -20,7 +20,7 @@ from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
 from helpdesk.sla import alerts, clocks, recalc
 from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
-from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS, localtime
+from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS, label_of, localtime
 
 bp = Blueprint("sla", __name__)
 
@@ -31,20 +31,21 @@ ACTION_LABELS = {"start": _l("started"), "pause": _l("paused"), "resume": _l("re
                  "retarget": _l("target changed"), "warning": _l("warning"), "breach": _l("breached"),
                  "recalculate": _l("recalculated")}
 # The reasons the SLA history stores (in English, the audit trail's words), as staff read them.
-REASON_LABELS = [
-    (re.compile(r"ticket opened: channel default"), _l("ticket opened: the channel's default policy")),
-    (re.compile(r"routed"), _l("routed")),
-    (re.compile(r"public reply"), _l("public reply to the customer")),
-    (re.compile(r"customer message"), _l("message from the customer")),
-    (re.compile(r"status (?P<status>\w+)"), _l("status: %(status)s")),
-    (re.compile(r"reopened, status (?P<status>\w+)"), _l("reopened, status: %(status)s")),
-    (re.compile(r"priority (?P<priority>\w+)"), _l("priority: %(priority)s")),
-    (re.compile(r"found overdue at (?P<action>\w+)"), _l("found overdue when %(action)s")),
-    (re.compile(r"due at (?P<due>\S+)"), _l("deadline was %(due)s")),
-    (re.compile(r"(?P<percent>\d+)% of the target"), _l("%(percent)s%% of the target")),
-    (re.compile(r"calendar (?P<name>.+) changed"), _l("calendar %(name)s changed")),
-    (re.compile(r"policy (?P<name>.+) changed"), _l("policy %(name)s changed")),
-]
+REASON_LABELS = [(re.compile(pattern), label) for pattern, label in [
+    (r"ticket opened: channel default", _l("ticket opened: the channel's default policy")),
+    (r"routed", _l("routed")),
+    (r"public reply", _l("public reply to the customer")),
+    (r"customer message", _l("message from the customer")),
+    (r"status (?P<status>\w+)", _l("status: %(status)s")),
+    (r"reopened, status (?P<status>\w+)", _l("reopened, status: %(status)s")),
+    (r"priority (?P<priority>\w+)", _l("priority: %(priority)s")),
+    (r"found overdue at (?P<action>\w+)", _l("found overdue when %(action)s")),
+    (r"due at (?P<due>\S+)", _l("deadline was %(due)s")),
+    (r"(?P<percent>\d+)% of the target", _l("%(percent)s%% of the target")),
+    (r"calendar (?P<name>.+) changed", _l("calendar %(name)s changed")),
+    (r"policy (?P<name>.+) changed", _l("policy %(name)s changed")),
+]]
+_REASON_VALUE_LABELS = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS, "action": ACTION_LABELS}
 
 
 def reason_label(reason: str | None) -> str:
@@ -52,13 +53,8 @@ def reason_label(reason: str | None) -> str:
     for pattern, label in REASON_LABELS:
         found = pattern.fullmatch(reason or "")
         if found:
-            values = found.groupdict()
-            if "status" in values:
-                values["status"] = str(STATUS_LABELS.get(values["status"], values["status"]))
-            if "priority" in values:
-                values["priority"] = str(PRIORITY_LABELS.get(values["priority"], values["priority"]))
-            if "action" in values:
-                values["action"] = str(ACTION_LABELS.get(values["action"], values["action"]))
+            values = {key: label_of(_REASON_VALUE_LABELS[key], value) if key in _REASON_VALUE_LABELS else value
+                      for key, value in found.groupdict().items()}
             if "due" in values:
                 values["due"] = localtime(datetime.fromisoformat(values["due"]))
             return str(label) % values if values else str(label)
