@@ -1,4 +1,5 @@
-# Two commands: `make run` (demo on SQLite, jobs inline) and `make test` (the whole suite).
+# Two commands: `make run` (demo on SQLite, jobs inline) and `make test` (the whole suite: it installs
+# the Debian packages the tests use when missing; PostgreSQL and Redis it cannot reach, the tests start).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,6 +15,7 @@ run: $(VENV)/.installed-run $(COMPILED)
 	KONTAKT_DEMO=1 $(BIN)/helpdesk serve --port $${PORT:-5000}
 
 test: $(VENV)/.installed-test $(COMPILED)
+	tools/install-test-packages
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,56 +1,36 @@
 """Fixtures shared by the whole suite: real PostgreSQL and Redis, the app, staff factories.
 
-PostgreSQL and Redis are used at 127.0.0.1 unless KONTAKT_TEST_POSTGRES / KONTAKT_TEST_REDIS
-say otherwise. When CI=true and either is unreachable the run fails instead of skipping.
+PostgreSQL and Redis are the ones at KONTAKT_TEST_POSTGRES / KONTAKT_TEST_REDIS (default 127.0.0.1)
+when they answer, else throw-away servers the session starts itself (tests/fixtures/services.py).
 """
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 from flask.testing import FlaskClient
 
-POSTGRES_SERVER = os.environ.get("KONTAKT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
-REDIS_SERVER = os.environ.get("KONTAKT_TEST_REDIS", "redis://127.0.0.1:6379/0")
-IN_CI = os.environ.get("CI") == "true"
-
-
-def unavailable(what: str, error: Exception):
-    """Fail in CI, skip on a developer machine, when a real service is missing."""
-    message = f"{what} is not reachable: {error}"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+from tests.fixtures.services import libpq_url, postgres_server, redis_server  # noqa: F401  (pytest fixtures)
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_url(postgres_server):  # noqa: F811
     """A fresh PostgreSQL database for this test session, dropped at the end."""
     import psycopg
 
     name = f"kontakt_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = POSTGRES_SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    try:
-        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", exc)
-    yield f"{POSTGRES_SERVER}/{name}"
+    admin_dsn = libpq_url(postgres_server) + "/postgres"
+    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{postgres_server}/{name}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def redis_url():
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    try:
-        Redis.from_url(REDIS_SERVER, socket_connect_timeout=3).ping()
-    except RedisConnectionError as exc:
-        unavailable("Redis", exc)
-    return REDIS_SERVER
+def redis_url(redis_server):  # noqa: F811
+    """The Redis the session's jobs go to (the configured one, or a throw-away one)."""
+    return redis_server
 
 
 def pytest_generate_tests(metafunc):

@@ -1,8 +1,8 @@
 """Browser fixtures: the app on a live loopback server, driven by headless Chromium (Playwright).
 
 Chromium is Debian's `chromium` package at /usr/bin/chromium (KONTAKT_TEST_CHROMIUM overrides the
-path); Playwright never downloads a browser. As for PostgreSQL and Redis, a missing Chromium skips
-these tests on a developer machine and fails them when CI=true.
+path); Playwright never downloads a browser. `make test` installs Chromium; a missing one fails
+these tests, never skips them.
 
 Set KONTAKT_SCREENSHOTS=/tmp/shots to keep a screenshot of each page a test calls `shot()` on.
 """
@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
-
-from tests.conftest import unavailable
 
 CHROMIUM = os.environ.get("KONTAKT_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -45,17 +43,13 @@ def live_server(_session_app):
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session, with Playwright's fresh temporary profile."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as exc:
-        unavailable("Playwright", exc)
+    from playwright.sync_api import sync_playwright
+
     if not Path(CHROMIUM).exists():
-        unavailable("Chromium", FileNotFoundError(f"no browser at {CHROMIUM} (apt-get install chromium)"))
+        pytest.fail(f"Chromium is not installed: no browser at {CHROMIUM} (Debian package chromium; "
+                    "`make test` installs it)")
     with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        except Error as exc:
-            unavailable("Chromium", exc)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
 
