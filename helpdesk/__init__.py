@@ -10,7 +10,7 @@ import flask_babel
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
-from helpdesk.core.config import DEFAULTS, from_environment
+from helpdesk.core.config import DEFAULTS, DEMO_KEY_FILE, ConfigError, from_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,23 +20,41 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "api", "staff", "demo", "admin")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build a configured application; nothing happens at import time."""
+def create_app(test_config: dict | None = None, *, check_config: bool = True) -> Flask:
+    """Build a configured application; nothing happens at import time.
+
+    A missing or unusable setting raises ConfigError; with ``check_config=False`` the app is built
+    all the same (defaults in place of the bad values) and the problems are kept in
+    ``app.extensions["kontakt_config_problems"]``, for the CLI to show its help and refuse to run.
+    """
     app = Flask(
         __name__,
         instance_path=os.environ.get("KONTAKT_INSTANCE") or str(REPO_ROOT / "instance"),
         template_folder=str(REPO_ROOT / "templates"),
     )
+    problems: list[ConfigError] = []
     app.config.update(DEFAULTS)
-    app.config.update(from_environment(app.instance_path))
+    app.config.update(from_environment(app.instance_path, problems))
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    _ensure_secret_key(app)
+    _ensure_secret_key(app, problems)
+
+    from sqlalchemy.exc import ArgumentError
 
     from helpdesk.core.extensions import babel, csrf, db, login_manager, migrate
 
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (ArgumentError, ImportError) as error:  # an unparsable URL, an unknown dialect, a missing driver
+        problems.append(ConfigError("DATABASE_URL", f"cannot be used ({error})",
+                                    "give an SQLAlchemy URL such as postgresql+psycopg://user@host/kontakt"))
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+        app.extensions.pop("sqlalchemy", None)
+        db.init_app(app)
+    if problems and check_config:
+        raise problems[0]
+    app.extensions["kontakt_config_problems"] = problems
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -52,15 +70,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _ensure_secret_key(app: Flask) -> None:
+def _ensure_secret_key(app: Flask, problems: list[ConfigError]) -> None:
+    """The demo keeps a generated key in its instance folder (which marks the folder as the demo's);
+    tests without a key get one for the run; anything else must be given SECRET_KEY."""
     if app.config.get("SECRET_KEY"):
         return
-    if not (app.config.get("KONTAKT_DEMO") or app.config.get("TESTING")):
-        raise RuntimeError("SECRET_KEY must be set (KONTAKT_DEMO=1 generates one for the demo)")
-    key_file = Path(app.instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if app.config.get("KONTAKT_DEMO"):
+        key_file = Path(app.instance_path) / DEMO_KEY_FILE
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    elif app.config.get("TESTING"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    else:
+        problems.append(ConfigError(
+            "SECRET_KEY", "is not set",
+            "set it to a long random string (python3 -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or use the demo: make run"))
 
 
 def _select_locale() -> str:

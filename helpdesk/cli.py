@@ -3,6 +3,7 @@
 Each area adds its own commands in its area.py (`helpdesk mail`, `helpdesk routing`, ...)."""
 from __future__ import annotations
 
+import copy
 import os
 
 import click
@@ -12,7 +13,57 @@ from flask.cli import FlaskGroup, with_appcontext
 from helpdesk import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
+class SettingProblem(click.ClickException):
+    """A missing or bad setting: one line on stderr, exit status 2, never a traceback."""
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"helpdesk: {self.message}", err=True)
+
+
+def _app_for_cli():
+    """The app as the command line sees it: built even when a setting is wrong, so that `--help`
+    lists every command; running a command then stops with the setting's one-line problem."""
+    app = create_app(check_config=False)
+    problems = app.extensions["kontakt_config_problems"]
+    if problems:
+        app.cli.commands = {name: _refusing(command, str(problems[0])) for name, command in app.cli.commands.items()}
+    return app
+
+
+def _refusing(command: click.Command, problem: str) -> click.Command:
+    """A copy of the command (a group: of each of its commands) that stops with ``problem`` when run;
+    its options and help stay as they are."""
+    clone = copy.copy(command)
+    if isinstance(command, click.Group):
+        clone.commands = {name: _refusing(sub, problem) for name, sub in command.commands.items()}
+    else:
+        def refuse(*args, **kwargs):
+            raise SettingProblem(problem)
+
+        clone.callback = refuse
+    return clone
+
+
+class HelpdeskGroup(FlaskGroup):
+    """Flask's command group; a database or Redis that cannot be reached is one line too."""
+
+    def invoke(self, ctx: click.Context):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise SettingProblem(f"DATABASE_URL names a database that cannot be used ({reason}): check the "
+                                 "URL and that the server runs") from error
+        except RedisConnectionError as error:
+            raise SettingProblem(f"REDIS_URL names a Redis that cannot be reached ({error}): check the URL "
+                                 "and that the server runs, or unset it to run jobs inline") from error
+
+
+@click.group(cls=HelpdeskGroup, create_app=_app_for_cli, add_version_option=False, load_dotenv=False)
 def main():
     """Kontakt operations."""
 
@@ -63,6 +114,9 @@ def worker(burst: bool):
     from helpdesk.core.jobs import run_worker
     from helpdesk.core.periodic import start_sweep_chain
 
+    if not current_app.config.get("REDIS_URL"):
+        raise SettingProblem("REDIS_URL is not set, so jobs run inline in the web process and no worker is "
+                             "needed: set REDIS_URL to run jobs on workers")
     if not burst:
         start_sweep_chain()
     run_worker(burst=burst)

@@ -71,6 +71,8 @@ def _session_app(backend, request, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": url,
         "REDIS_URL": None,
         "ATTACHMENT_DIR": str(base / "attachments"),
+        "OUTBOX_DIR": str(base / "outbox"),
+        "KONTAKT_DEMO": False,  # also in a checkout where `make run` left its demo instance
         "SERVER_NAME": "localhost",
     })
     app.test_client_class = IsolatedClient

@@ -4,14 +4,54 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+SMTP_SECURITIES = ("none", "starttls", "tls")
+DEMO_KEY_FILE = "secret_key"  # written into the instance folder by the demo only: it marks a demo instance
 
 
-def from_environment(instance_path: str) -> dict:
-    """Settings read from the environment, with the documented defaults."""
+class ConfigError(ValueError):
+    """A setting that is missing or wrong; the message names the variable and the fix, on one line."""
+
+    def __init__(self, variable: str, problem: str, fix: str):
+        super().__init__(f"{variable} {problem}: {fix}")
+        self.variable = variable
+
+
+def is_demo(instance_path: str) -> bool:
+    """KONTAKT_DEMO=1; or, with KONTAKT_DEMO, SECRET_KEY and DATABASE_URL all unset, an instance folder
+    the demo (`make run`) has set up, so `helpdesk ...` in that checkout works on the demo as it is."""
+    if "KONTAKT_DEMO" in os.environ:
+        return os.environ["KONTAKT_DEMO"] == "1"
+    return (not os.environ.get("SECRET_KEY") and not os.environ.get("DATABASE_URL")
+            and (Path(instance_path) / DEMO_KEY_FILE).is_file())
+
+
+def from_environment(instance_path: str, problems: list[ConfigError] | None = None) -> dict:
+    """Settings read from the environment, with the documented defaults.
+
+    A value that cannot be used raises ConfigError; with ``problems`` given, it is appended there
+    instead and the default used, so that the app can still be built (to show `--help`, say).
+    """
+    def refuse(error: ConfigError, default):
+        if problems is None:
+            raise error
+        problems.append(error)
+        return default
+
+    def _int(name: str, default: int) -> int:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            return refuse(ConfigError(name, f"is {value!r}, not a whole number",
+                                      f"set it to a number (the default is {default}) or unset it"), default)
+
+    security = os.environ.get("SMTP_SECURITY", "starttls")
+    if security not in SMTP_SECURITIES:
+        security = refuse(ConfigError("SMTP_SECURITY", f"is {security!r}",
+                                      f"set it to one of {', '.join(SMTP_SECURITIES)} (or unset it for starttls)"),
+                          "starttls")
     instance = Path(instance_path)
     return {
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
@@ -19,8 +59,9 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kontakt"),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "KONTAKT_DEMO": os.environ.get("KONTAKT_DEMO") == "1",
+        "KONTAKT_DEMO": is_demo(instance_path),
         "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR") or str(instance / "attachments"),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(instance / "outbox"),
         "MAX_ATTACHMENT_BYTES": _int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 30 * 1024 * 1024),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
@@ -28,7 +69,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "bok@kontakt.example.pl"),
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": _int("SMTP_PORT", 587),
-        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "starttls"),
+        "SMTP_SECURITY": security,
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "ROUTING_GRACE_MINUTES": _int("ROUTING_GRACE_MINUTES", 15),

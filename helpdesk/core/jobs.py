@@ -52,9 +52,9 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, 
             return None
         try:
             return func(*args)
-        except SendFailed as error:  # expected while the mail server is away: the sweep retries
+        except SendFailed as error:  # expected while the mail server is away (the mailer says so once): the sweep retries
             db.session.rollback()
-            log.warning("inline job %s%r: %s; it will be retried", func.__qualname__, args, error)
+            log.debug("inline job %s%r: %s; it will be retried", func.__qualname__, args, error)
             return None
         except Exception:  # the caller's work is committed; the job's failure must not undo it
             db.session.rollback()

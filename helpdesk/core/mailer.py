@@ -1,14 +1,26 @@
-"""Sending mail through the configured SMTP server (the one way the app sends e-mail)."""
+"""Sending mail through the configured SMTP server (the one way the app sends e-mail).
+
+Without SMTP_HOST the demo delivers into its outbox (.eml files under the instance folder, read in
+the admin screens), and that counts as sent; anything else refuses to pretend: the mail waits, not
+delivered, with NO_SMTP as the reason.
+"""
 from __future__ import annotations
 
 import functools
+import logging
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from flask import current_app
 
 from channels.email.outbound import SendFailed, SmtpSession, SmtpSettings, connect
+from channels.email.outbox import Outbox
+from helpdesk.core import conditions
+
+log = logging.getLogger(__name__)
+NO_SMTP = "no SMTP server is configured (set SMTP_HOST)"
+CONDITION = "outgoing mail"  # logged when the SMTP server goes away or comes back (core.conditions)
 
 
 @functools.cache
@@ -28,12 +40,31 @@ def smtp_settings() -> SmtpSettings | None:
                         ssl_context=_tls_context() if config["SMTP_SECURITY"] != "none" else None)
 
 
+def outbox() -> Outbox:
+    """The demo's local outbox (OUTBOX_DIR, by default <instance>/outbox)."""
+    return Outbox(current_app.config["OUTBOX_DIR"])
+
+
+def delivers_to_outbox() -> bool:
+    return not current_app.config.get("SMTP_HOST") and bool(current_app.config.get("KONTAKT_DEMO"))
+
+
 @contextmanager
-def connection() -> Iterator[SmtpSession]:
-    """A connection to the SMTP server for several messages; raises SendFailed (callers retry
-    with backoff) when it cannot be had, also when no SMTP server is configured."""
+def connection() -> Iterator[SmtpSession | Outbox]:
+    """A connection to the SMTP server for several messages (the demo's outbox when it has none);
+    raises SendFailed (callers retry with backoff) when it cannot be had, also when no SMTP server
+    is configured outside the demo."""
+    if delivers_to_outbox():
+        yield outbox()
+        return
     settings = smtp_settings()
-    if settings is None:
-        raise SendFailed("no SMTP server is configured (set SMTP_HOST)")
-    with connect(settings) as session:
+    with ExitStack() as opened:
+        try:
+            if settings is None:
+                raise SendFailed(NO_SMTP)
+            session = opened.enter_context(connect(settings))
+        except SendFailed as error:
+            conditions.report(log, CONDITION, str(error))
+            raise
+        conditions.report(log, CONDITION, None)
         yield session

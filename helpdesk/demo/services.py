@@ -1,19 +1,33 @@
-"""Demo data: realistic staff, customers and tickets, built through the same services the app uses."""
+"""Demo data: two weeks of a contact centre's work, replayed through the same services the app uses.
+
+Customers write, call and fill in the form over the last fourteen days; agents answer most of them
+well within the SLA, ask some customers for documents (waiting), solve and close the older ones; a few
+tickets are close to their first-response deadline now and a few went past it. Every step runs at its
+own instant (``as_of``), so the SLA clocks, the history and the outbox tell the same story. Loading it
+twice changes nothing.
+"""
 from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from channels import InboundContact
-from helpdesk.intake import services as intake
-from helpdesk.core.extensions import db
-from helpdesk.models import Ticket, User
-from helpdesk.models.types import utcnow
 from helpdesk.admin.services import ensure_reference_data
-from helpdesk.tickets import services as ticket_service
+from helpdesk.calendars.services import get_calendar
+from helpdesk.core import periodic
+from helpdesk.core.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.models import Ticket, User
+from helpdesk.models.types import as_of, utcnow
+from helpdesk.sla.services.policies import get_policy
 from helpdesk.staff.services import create_staff
+from helpdesk.tickets import services as ticket_service
 
+WARSAW = ZoneInfo("Europe/Warsaw")
 DEMO_PASSWORD = "demo"
 DEMO_LOGINS = [
     ("agent", "anna@demo.kontakt.pl"),
@@ -39,53 +53,112 @@ STAFF = [
     ("admin@demo.kontakt.pl", "Administrator", "admin", [], [], ["pl", "en"], "offline"),
 ]
 
-CUSTOMERS = [
-    ("Jan Kowalczyk", "jan.kowalczyk@example.pl", "+48601234567"),
-    ("Agnieszka Szymańska", "a.szymanska@example.pl", "+48502345678"),
-    ("Michał Woźniak", "michal.wozniak@example.com", "+48693456789"),
-    ("Joanna Dąbrowska", "joanna.d@example.pl", "+48784567890"),
-    ("Paweł Kozłowski", "pawel.k@example.pl", "+48515678901"),
-    ("Monika Jankowska", "monika.jankowska@example.pl", "+48606789012"),
-    ("Krzysztof Mazur", "k.mazur@example.com", "+48797890123"),
-    ("Barbara Krawczyk", "barbara.krawczyk@example.pl", "+48508901234"),
-    ("John Smith", "john.smith@example.co.uk", "+447700900123"),
-]
+_WOMEN = ["Agnieszka", "Joanna", "Monika", "Barbara", "Małgorzata", "Ewelina", "Karolina", "Zofia", "Aleksandra",
+          "Beata", "Dorota", "Natalia", "Justyna", "Iwona"]
+_MEN = ["Jan", "Michał", "Paweł", "Krzysztof", "Grzegorz", "Łukasz", "Marcin", "Adam", "Rafał", "Jakub",
+        "Wojciech", "Dariusz", "Sebastian", "Mateusz"]
+_SURNAMES = [("Kowalczyk", "Kowalczyk"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"),
+             ("Dąbrowski", "Dąbrowska"), ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"),
+             ("Mazur", "Mazur"), ("Krawczyk", "Krawczyk"), ("Kaczmarek", "Kaczmarek"), ("Piotrowski", "Piotrowska"),
+             ("Grabowski", "Grabowska"), ("Zając", "Zając"), ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska"),
+             ("Król", "Król"), ("Wieczorek", "Wieczorek"), ("Jabłoński", "Jabłońska"), ("Wróbel", "Wróbel"),
+             ("Nowakowski", "Nowakowska"), ("Majewski", "Majewska"), ("Olszewski", "Olszewska"), ("Stępień", "Stępień")]
+ENGLISH_CUSTOMERS = [("John Smith", "john.smith@example.co.uk", "+447700900123"),
+                     ("Emma Brown", "emma.brown@example.com", "+447700900456")]
 
-REQUESTS = [
-    # channel, category (None: free text), subject, text, language
-    ("webform", "payment-problems", "Nie widzę mojej wpłaty",
-     "Dzień dobry, 3 dni temu zapłaciłem ratę przelewem, ale w panelu nadal widzę zaległość. Proszę o sprawdzenie.", "pl"),
-    ("email", None, "Harmonogram spłaty",
-     "Witam, czy mogę prosić o przesłanie aktualnego harmonogramu spłaty mojej pożyczki? Pozdrawiam", "pl"),
-    ("phone", None, "Klient nie może się zalogować",
-     "Klient dzwoni: nie może się zalogować do panelu, komunikat 'Nieprawidłowe dane'. Resetował hasło.", "pl"),
-    ("webform", "technical-support", "Błąd formularza wniosku",
-     "Przy wysyłaniu wniosku pojawia się błąd 500. Przeglądarka Chrome 120, Windows 11, dziś o 14:05.", "pl"),
-    ("webform", "application-status", "Status mojego wniosku",
-     "Złożyłam wniosek o pożyczkę w poniedziałek i nadal nie mam decyzji. Kiedy mogę się jej spodziewać?", "pl"),
-    ("email", None, "Zmiana adresu zamieszkania",
-     "Dzień dobry, przeprowadziłem się. Nowy adres: ul. Lipowa 5/3, 00-001 Warszawa. Proszę o zmianę danych.", "pl"),
-    ("webform", "loan-terms", "Prolongata terminu spłaty",
-     "Czy jest możliwość przedłużenia terminu spłaty o 30 dni? Jakie są koszty prolongaty?", "pl"),
-    ("email", None, "Reklamacja naliczonych odsetek",
-     "Składam reklamację: naliczono mi odsetki za opóźnienie, mimo że wpłata była w terminie.", "pl"),
-    ("phone", None, "Pytanie o odsetki",
-     "Klient pyta, jak liczone są odsetki przy wcześniejszej spłacie całości.", "pl"),
-    ("webform", "personal-data", "Nowy numer konta",
-     "Proszę o zmianę numeru konta bankowego do wypłaty na 12 1020 1026 0000 0402 0334 5678.", "pl"),
-    ("email", None, "Repayment question",
-     "Hello, I would like to repay my loan early. How much do I need to transfer and to which account?", "en"),
-    ("webform", "technical-support", "Przelew weryfikacyjny nie dotarł",
-     "Wykonałem przelew weryfikacyjny 1 zł wczoraj, a konto nadal nie jest zweryfikowane.", "pl"),
-    ("webform", "complaints", "Sugestia dotycząca aplikacji",
-     "Byłoby świetnie, gdyby aplikacja pozwalała pobrać potwierdzenie spłaty w PDF.", "pl"),
-    ("email", None, "Problem z logowaniem",
-     "Nie mogę się zalogować od wczoraj, zapomniałam hasła a link resetujący nie przychodzi.", "pl"),
-    ("phone", None, "Restrukturyzacja zadłużenia",
-     "Klientka w trudnej sytuacji, prosi o plan spłaty zaległości w ratach.", "pl"),
+# category (None: the text tells), subject, the customer's text, the agent's answer
+REQUESTS_PL = [
+    ("payment-problems", "Nie widzę mojej wpłaty",
+     "Dzień dobry, 3 dni temu zapłaciłem ratę przelewem, ale w panelu nadal widzę zaległość. Proszę o sprawdzenie.",
+     "Dzień dobry, wpłata została zaksięgowana wczoraj wieczorem; zaległość zniknie z panelu w ciągu doby."),
+    (None, "Harmonogram spłaty",
+     "Witam, czy mogę prosić o przesłanie aktualnego harmonogramu spłaty mojej pożyczki? Pozdrawiam",
+     "Dzień dobry, aktualny harmonogram jest w panelu klienta w zakładce Umowy; wysłaliśmy go też e-mailem."),
+    (None, "Nie mogę się zalogować",
+     "Nie mogę się zalogować do panelu, komunikat 'Nieprawidłowe dane'. Resetowałem hasło.",
+     "Dzień dobry, konto było zablokowane po kilku próbach logowania; odblokowaliśmy je, proszę spróbować ponownie."),
+    ("technical-support", "Błąd formularza wniosku",
+     "Przy wysyłaniu wniosku pojawia się błąd 500. Przeglądarka Chrome, Windows 11, dziś o 14:05.",
+     "Dzień dobry, błąd został naprawiony; wniosek można już wysłać. Przepraszamy za utrudnienia."),
+    ("application-status", "Status mojego wniosku",
+     "Złożyłam wniosek o pożyczkę w poniedziałek i nadal nie mam decyzji. Kiedy mogę się jej spodziewać?",
+     "Dzień dobry, wniosek jest w ostatnim etapie weryfikacji; decyzję prześlemy najpóźniej jutro."),
+    (None, "Zmiana adresu zamieszkania",
+     "Dzień dobry, przeprowadziłem się. Nowy adres: ul. Lipowa 5/3, 00-001 Warszawa. Proszę o zmianę danych.",
+     "Dzień dobry, adres został zmieniony; potwierdzenie jest w panelu klienta."),
+    ("loan-terms", "Prolongata terminu spłaty",
+     "Czy jest możliwość przedłużenia terminu spłaty o 30 dni? Jakie są koszty prolongaty?",
+     "Dzień dobry, prolongata o 30 dni jest możliwa; koszt i umowę aneksu wysłaliśmy w osobnej wiadomości."),
+    (None, "Reklamacja naliczonych odsetek",
+     "Składam reklamację: naliczono mi odsetki za opóźnienie, mimo że wpłata była w terminie.",
+     "Dzień dobry, reklamację uznaliśmy: odsetki zostały anulowane, a korekta jest widoczna w panelu."),
+    (None, "Pytanie o odsetki",
+     "Jak liczone są odsetki przy wcześniejszej spłacie całości?",
+     "Dzień dobry, przy wcześniejszej spłacie odsetki liczymy tylko za dni faktycznego korzystania z pożyczki."),
+    ("personal-data", "Nowy numer konta",
+     "Proszę o zmianę numeru konta bankowego do wypłaty na 12 1020 1026 0000 0402 0334 5678.",
+     "Dzień dobry, numer konta zmieniliśmy; kolejne wypłaty trafią na nowy rachunek."),
+    ("technical-support", "Przelew weryfikacyjny nie dotarł",
+     "Wykonałem przelew weryfikacyjny 1 zł wczoraj, a konto nadal nie jest zweryfikowane.",
+     "Dzień dobry, przelew dotarł dziś rano i konto jest już zweryfikowane."),
+    ("complaints", "Sugestia dotycząca aplikacji",
+     "Byłoby świetnie, gdyby aplikacja pozwalała pobrać potwierdzenie spłaty w PDF.",
+     "Dzień dobry, dziękujemy za sugestię; przekazaliśmy ją zespołowi aplikacji."),
+    (None, "Link resetujący hasło nie przychodzi",
+     "Nie mogę się zalogować od wczoraj, zapomniałam hasła, a link resetujący nie przychodzi.",
+     "Dzień dobry, wysłaliśmy nowy link resetujący; proszę sprawdzić też folder Spam."),
+    (None, "Plan spłaty zaległości",
+     "Jestem w trudnej sytuacji, proszę o rozłożenie zaległości na raty.",
+     "Dzień dobry, przygotowaliśmy propozycję spłaty zaległości w sześciu ratach; szczegóły w załączniku."),
+    ("application-status", "Brak przelewu po decyzji",
+     "Dostałem pozytywną decyzję wczoraj, ale pieniądze nie dotarły na konto.",
+     "Dzień dobry, przelew został zlecony dziś rano; środki będą na koncie w ciągu jednego dnia roboczego."),
+    ("payment-problems", "Podwójnie pobrana rata",
+     "W tym miesiącu rata została pobrana z mojego konta dwa razy. Proszę o zwrot nadpłaty.",
+     "Dzień dobry, nadpłatę zwróciliśmy na rachunek, z którego przyszła; zwrot dotrze w ciągu dwóch dni."),
+    (None, "Zaświadczenie o spłacie",
+     "Spłaciłem pożyczkę w całości. Proszę o zaświadczenie o braku zadłużenia.",
+     "Dzień dobry, zaświadczenie o spłacie wysłaliśmy e-mailem w formacie PDF."),
+    ("loan-terms", "Wcześniejsza spłata",
+     "Chcę spłacić pożyczkę przed terminem. Ile dokładnie mam przelać?",
+     "Dzień dobry, kwota do całkowitej spłaty na dziś jest w panelu klienta w zakładce Spłata."),
 ]
+REQUESTS_EN = [
+    (None, "Repayment question",
+     "Hello, I would like to repay my loan early. How much do I need to transfer and to which account?",
+     "Hello, the amount to repay today and the account number are in the customer area under Repayment."),
+    ("application-status", "Application status",
+     "Hello, I applied for a loan three days ago and have not heard back. Could you check, please?",
+     "Hello, your application has been approved; the money will be in your account by tomorrow."),
+]
+ASK_FOR_DOCUMENT = {"pl": "Prosimy jeszcze o przesłanie potwierdzenia przelewu lub skanu dokumentu, "
+                          "wtedy dokończymy sprawę.",
+                    "en": "Could you please send us the transfer confirmation? Then we will finish this."}
+CUSTOMER_FOLLOW_UP = {"pl": "Dziękuję, ale sprawa nadal nie jest rozwiązana. Proszę o ponowne sprawdzenie.",
+                      "en": "Thank you, but the problem is still there. Could you check again, please?"}
+WAITING_FOR_US = {"pl": "Sprawdzamy to jeszcze w dziale finansowym, odezwiemy się jak najszybciej.",
+                  "en": "We are checking this with our finance team and will get back to you shortly."}
+CHANNELS = ["webform", "webform", "email", "email", "phone"]
 
-STATUS_MIX = ["new", "new", "open", "open", "waiting", "solved", "closed"]
+# (story, how many, the age of the first contact in days): see `_Story`.
+STORIES = [("closed", 20, (5, 14)), ("solved", 12, (2, 9)), ("waiting", 7, (1, 6)), ("open", 8, (0.5, 5)),
+           ("answered-late", 2, (3, 8)), ("new", 7, None), ("due-soon", 3, None), ("overdue", 2, None)]
+SWEEP_EVERY = timedelta(minutes=30)  # of replayed time: often enough for warnings and breaches to land in time
+# Unanswered stories: how much of the first-response target has passed now.
+SHARE_OF_TARGET = {"new": (0.05, 0.5), "due-soon": (0.85, 0.95), "overdue": (1.1, 1.5)}
+
+
+@dataclass
+class _Story:
+    """One ticket's life: who, what, when, and what happens to it afterwards."""
+    kind: str
+    channel: str
+    customer: tuple[str, str, str]
+    request: tuple
+    language: str
+    received_at: datetime
+    steps: list[tuple[datetime, str]] = field(default_factory=list)  # (when, what) after the first contact
+    ticket_id: int | None = None
 
 
 def load_demo_data(seed: int = 20251207) -> bool:
@@ -98,41 +171,150 @@ def load_demo_data(seed: int = 20251207) -> bool:
         staff[email] = create_staff(email=email, name=name, role=role, password=DEMO_PASSWORD, teams=teams,
                                     skills=skills, languages=languages, presence=presence)
     rng = random.Random(seed)
-    now = utcnow()
-    for n in range(36):
-        channel, category, subject, text, language = REQUESTS[n % len(REQUESTS)]
-        name, email, phone = CUSTOMERS[n % len(CUSTOMERS)]
-        if language == "en":
-            name, email, phone = CUSTOMERS[-1]
-        received_at = now - timedelta(hours=rng.uniform(0.5, 24 * 12))
-        contact = InboundContact(channel=channel, received_at=received_at, line=_line(channel, n), from_email=email,
-                                 from_name=name, from_phone=phone if channel == "phone" else "",
-                                 subject=subject, text=text, form_category=category, language=language)
-        raw, _ = intake.store_raw(channel=channel, source="demo", media_type="application/json",
+    stories = _stories(rng, utcnow())
+    timeline = sorted([(story.received_at, 0, n, "contact") for n, story in enumerate(stories)]
+                      + [(at, 1, n, step) for n, story in enumerate(stories) for at, step in story.steps])
+    agents = [user.id for user in staff.values() if user.role == "agent"]
+    swept = None
+    for at, _order, n, step in timeline:
+        with as_of(at):
+            if swept is None or at - swept >= SWEEP_EVERY:
+                periodic.sweep()  # what the minute sweep had done by then: SLA warnings, breaches, their e-mails
+                swept = at
+            _happen(stories[n], step, n, agents, rng)
+    periodic.sweep()
+    return True
+
+
+def _stories(rng: random.Random, now: datetime) -> list[_Story]:
+    people = _customers(rng)
+    regulars = people[:8]  # they come back: several customers have more than one ticket
+    stories = []
+    for kind, count, ages in STORIES:
+        for _ in range(count):
+            english = rng.random() < 0.08
+            language = "en" if english else "pl"
+            channel = rng.choice(CHANNELS)
+            customer = rng.choice(ENGLISH_CUSTOMERS) if english else (
+                rng.choice(regulars) if rng.random() < 0.35 else people.pop())
+            request = rng.choice(REQUESTS_EN if english else REQUESTS_PL)
+            policy = get_policy(None, channel)
+            calendar = get_calendar(policy.calendar_name)
+            target = timedelta(minutes=policy.first_response_minutes)
+            if ages is None:
+                low, high = SHARE_OF_TARGET[kind]
+                received = _working_time_before(calendar, now, target * rng.uniform(low, high))
+            else:
+                received = _office_hours(now - timedelta(days=rng.uniform(*ages)), rng)
+            story = _Story(kind, channel, customer, request, language, received)
+            _plan(story, calendar.add(received, target), now, rng)
+            stories.append(story)
+    return stories
+
+
+def _customers(rng: random.Random) -> list[tuple[str, str, str]]:
+    names = [(first, surnames[1]) for first in _WOMEN for surnames in _SURNAMES] + \
+            [(first, surnames[0]) for first in _MEN for surnames in _SURNAMES]
+    rng.shuffle(names)
+    people = []
+    for first, last in names[:70]:
+        address = f"{_ascii(first)}.{_ascii(last)}@example.pl".lower()
+        phone = f"+48{rng.randint(500_000_000, 899_999_999)}"
+        people.append((f"{first} {last}", address, phone))
+    return people
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L")).encode("ascii", "ignore").decode()
+
+
+def _office_hours(instant: datetime, rng: random.Random) -> datetime:
+    """The same day between 8:00 and 18:00 Warsaw time (a weekend day becomes the Friday before)."""
+    local = instant.astimezone(WARSAW)
+    if local.weekday() >= 5 and rng.random() < 0.85:  # a few contacts come at the weekend
+        local -= timedelta(days=local.weekday() - 4)
+    local = local.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59), second=rng.randint(0, 59))
+    return local.astimezone(instant.tzinfo)
+
+
+def _working_time_before(calendar, end: datetime, amount: timedelta) -> datetime:
+    """The instant from which ``amount`` of the calendar's working time has passed by ``end``."""
+    low, high = end - timedelta(days=60), end
+    for _ in range(40):  # bisection to well under a minute
+        middle = low + (high - low) / 2
+        if calendar.elapsed(middle, end) > amount:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _plan(story: _Story, due: datetime, now: datetime, rng: random.Random) -> None:
+    """The agent's and the customer's steps after the first contact, each before ``now``."""
+    centre = get_calendar("contact-centre")
+    if story.kind in SHARE_OF_TARGET:
+        return  # nobody has answered yet
+    if story.kind == "answered-late":
+        answer = due + timedelta(hours=rng.uniform(1, 6))
+    else:  # answered in time: within a few opening hours of the contact centre, well before the deadline
+        answer = min(centre.add(story.received_at, timedelta(minutes=rng.uniform(15, 240))),
+                     story.received_at + (due - story.received_at) * 0.6)
+    answer = min(answer, now - timedelta(minutes=5))
+    story.steps.append((answer, "answer" if story.kind != "waiting" else "ask"))
+    later = centre.add(answer, timedelta(hours=rng.uniform(1, 20)))
+    if story.kind == "open":
+        story.steps += [(min(later, now - timedelta(minutes=2)), "customer-writes")]
+        if rng.random() < 0.5:
+            story.steps.append((min(later + timedelta(minutes=rng.uniform(20, 90)), now - timedelta(minutes=1)),
+                                "still-checking"))
+    elif story.kind in ("closed", "solved", "answered-late"):
+        solved = min(later, now - timedelta(minutes=3))
+        story.steps.append((solved, "solve"))
+        if story.kind == "closed":
+            story.steps.append((min(solved + timedelta(days=rng.uniform(1, 3)), now - timedelta(minutes=2)), "close"))
+
+
+def _happen(story: _Story, step: str, n: int, agents: list[int], rng: random.Random) -> None:
+    category, subject, text, answer = story.request
+    name, email, phone = story.customer
+    if step == "contact":
+        contact = InboundContact(channel=story.channel, received_at=story.received_at, line=_line(story.channel, n),
+                                 from_email=email, from_name=name, from_phone=phone if story.channel == "phone" else "",
+                                 subject=subject, text=text, form_category=category if story.channel == "webform" else None,
+                                 language=story.language)
+        raw, _ = intake.store_raw(channel=story.channel, source="demo", media_type="application/json",
                                   payload=json.dumps({"subject": subject, "text": text}).encode(),
                                   dedup_key=f"demo:{n}")
-        ticket = intake.receive(raw.id, contact)
-        _progress(ticket, STATUS_MIX[n % len(STATUS_MIX)], staff, rng)
-    return True
+        story.ticket_id = intake.receive(raw.id, contact).id
+        return
+    ticket = db.session.get(Ticket, story.ticket_id)
+    agent = ticket.assignee or _agent_for(ticket, agents, rng)
+    if ticket.assignee is None:
+        ticket_service.update_fields(ticket.id, agent, assignee_id=agent.id)
+    if step == "answer":
+        ticket_service.reply(ticket.id, agent, answer)
+    elif step == "ask":
+        ticket_service.reply(ticket.id, agent, ASK_FOR_DOCUMENT[story.language])
+        ticket_service.change_status(ticket.id, agent, "waiting")
+    elif step == "customer-writes":
+        follow_up = CUSTOMER_FOLLOW_UP[story.language]
+        raw, _ = intake.store_raw(channel="email", source="demo", media_type="text/plain", payload=follow_up.encode(),
+                                  dedup_key=f"demo:{n}:follow-up")
+        intake.receive(raw.id, InboundContact(channel="email", received_at=utcnow(), from_email=email, from_name=name,
+                                              subject=f"Re: {subject}", text=follow_up, language=story.language),
+                       thread_to=ticket)
+    elif step == "still-checking":
+        ticket_service.reply(ticket.id, agent, WAITING_FOR_US[story.language])
+    else:  # solve, close
+        ticket_service.change_status(ticket.id, agent, "solved" if step == "solve" else "closed")
+
+
+def _agent_for(ticket: Ticket, agents: list[int], rng: random.Random) -> User:
+    team = [user for user in (db.session.get(User, a) for a in agents) if ticket.team is None or ticket.team in user.teams]
+    return rng.choice(team or [db.session.get(User, a) for a in agents])
 
 
 def _line(channel: str, n: int) -> str:
     if channel == "phone":
         return "+48660600700" if n % 2 else "+48222062121"
     return "bok@demo.kontakt.pl" if channel == "email" else "contact-form"
-
-
-def _progress(ticket: Ticket, status: str, staff: dict, rng: random.Random) -> None:
-    if status == "new":
-        return
-    agents = [u for u in staff.values() if u.role == "agent"
-              and (ticket.team is None or ticket.team in u.teams)]
-    agent = rng.choice(agents)
-    ticket_service.update_fields(ticket.id, agent, assignee_id=agent.id)
-    answer = ("Dziękujemy za wiadomość. Sprawdzamy sprawę i wrócimy z odpowiedzią."
-              if ticket.language == "pl" else "Thank you for your message. We are looking into it.")
-    ticket_service.reply(ticket.id, agent, answer)
-    if status == "waiting":
-        ticket_service.reply(ticket.id, agent, "Prosimy o przesłanie potwierdzenia przelewu.")
-    if status != "open":
-        ticket_service.change_status(ticket.id, agent, status)

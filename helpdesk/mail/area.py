@@ -22,3 +22,4 @@ def init_app(app) -> None:
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.mail)
     app.add_template_filter(split_quoted)
+    app.add_template_filter(outbound.delivery_problem)

@@ -1,4 +1,4 @@
-"""E-mail screens for admins (mailboxes, the quarantine) and the inbound endpoint for raw mail."""
+"""E-mail screens for admins: mailboxes, the quarantine, the demo's outbox ("Poczta wychodząca")."""
 from __future__ import annotations
 
 
@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from helpdesk.web.auth import roles_required
+from helpdesk.core import mailer
 from helpdesk.core.extensions import db
 from helpdesk.mail.services import inbound
 from helpdesk.mail.services.mailboxes import MailboxInvalid, save_mailbox
@@ -100,3 +101,41 @@ def quarantine_action(raw_id: int, action: str):
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("mail.quarantine"))
+
+
+OUTBOX_PAGE = 200  # newest messages listed; older ones stay in the folder
+
+
+@bp.get("/admin/mail/outbox")
+@roles_required("admin")
+def outbox():
+    box = mailer.outbox()
+    return render_template("admin/mail/outbox.html", entries=box.entries(limit=OUTBOX_PAGE), total=box.count(),
+                           in_use=mailer.delivers_to_outbox(), shown=OUTBOX_PAGE)
+
+
+@bp.get("/admin/mail/outbox/<name>")
+@roles_required("admin")
+def outbox_message(name: str):
+    message = _stored(mailer.outbox().message, name)
+    body = message.get_body(preferencelist=("plain", "html"))
+    headers = [(header, str(message[header])) for header in
+               ("Date", "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To", "Auto-Submitted") if message[header]]
+    return render_template("admin/mail/outbox_message.html", name=name, headers=headers,
+                           subject=str(message["Subject"] or ""), text=body.get_content() if body else "",
+                           html=body is not None and body.get_content_type() == "text/html")
+
+
+@bp.get("/admin/mail/outbox/<name>/download")
+@roles_required("admin")
+def outbox_download(name: str):
+    return Response(_stored(mailer.outbox().read, name), mimetype="message/rfc822",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _stored(read, name: str):
+    """``read(name)`` from the outbox, or 404 for a name that is not one of its messages."""
+    try:
+        return read(name)
+    except KeyError:
+        abort(404)

@@ -1,6 +1,9 @@
 """Column types shared by the models."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
@@ -29,5 +32,20 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+_AS_OF: ContextVar[datetime | None] = ContextVar("kontakt_as_of", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC: the one clock the app stamps records with (see `as_of`)."""
+    return _AS_OF.get() or datetime.now(timezone.utc)
+
+
+@contextmanager
+def as_of(instant: datetime) -> Iterator[datetime]:
+    """Inside the block `utcnow()` is ``instant``: the demo replays two weeks of work, each step at its
+    own time, through the same services (and SLA clocks) as live work."""
+    token = _AS_OF.set(instant)
+    try:
+        yield instant
+    finally:
+        _AS_OF.reset(token)

@@ -13,6 +13,7 @@ from helpdesk.core.extensions import db
 from helpdesk.tickets.forms import ReplyForm, StatusForm, TicketFieldsForm
 from helpdesk.models import Category, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import OPEN_STATUSES, PRIORITIES, STATUSES
+from helpdesk.models.mail import Acknowledgement
 from helpdesk.tickets import services as ticket_service
 from helpdesk.web.helpers import PRIORITY_LABELS, STATUS_LABELS, label_of
 
@@ -96,8 +97,10 @@ def ticket(ticket_id: int):
                                  .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
+    acknowledgement = db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=item.id))
     return render_template("agent/ticket.html", ticket=item, reply_form=reply_form, status_form=status_form,
-                           fields_form=fields_form, history=history, events=zip(events, _event_texts(events)))
+                           fields_form=fields_form, history=history, events=zip(events, _event_texts(events)),
+                           acknowledgement=acknowledgement)
 
 
 EVENT_LABELS = {

@@ -18,6 +18,7 @@ from channels.email.imap import Mailbox as ImapMailbox
 from channels.email.imap import MailboxError
 from channels.identity import normalise_email
 from helpdesk.intake import services as intake
+from helpdesk.core import conditions
 from helpdesk.core.extensions import db
 from helpdesk.mail.services.mailboxes import MailboxInvalid, imap_settings
 from helpdesk.models import Message, RawContact, Ticket, TicketEvent, User
@@ -166,11 +167,12 @@ def fetch_mailbox(mailbox_id: int) -> int:
         mailbox = db.session.get(Mailbox, mailbox_id)
         mailbox.last_error = str(error)
         db.session.commit()
-        log.warning("mailbox %s: %s", address, error)
+        conditions.report(log, f"mailbox {address}", str(error))  # once, not at every fetch
         raise
     mailbox = db.session.get(Mailbox, mailbox_id)
     mailbox.last_fetched_at, mailbox.last_error = utcnow(), None
     db.session.commit()
+    conditions.report(log, f"mailbox {address}", None)
     return count
 
 

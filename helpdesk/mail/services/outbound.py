@@ -7,6 +7,8 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 import schedules
@@ -14,7 +16,7 @@ from channels.email import SendFailed, compose
 from channels.identity import normalise_email
 from helpdesk.core.extensions import db
 from helpdesk.web.helpers import format_due
-from helpdesk.core.mailer import connection
+from helpdesk.core.mailer import NO_SMTP, connection
 from helpdesk.models import Message, Ticket
 from helpdesk.models.mail import Acknowledgement, Mailbox
 from helpdesk.models.types import utcnow
@@ -23,6 +25,19 @@ log = logging.getLogger(__name__)
 
 MAIL_CHANNELS = ("email", "webform")  # tickets whose customer gave an e-mail address and hears back by mail
 WARSAW = ZoneInfo("Europe/Warsaw")
+NO_ADDRESS = "the customer has no e-mail address"
+# Why a mail waits, as the ticket page says it; the delivery_error kept is the technical reason.
+DELIVERY_PROBLEMS = {
+    NO_SMTP: _l("no mail server is configured yet (an administrator sets SMTP_HOST); it goes out once there is one."),
+    NO_ADDRESS: _l("the customer has no e-mail address."),
+}
+
+
+def delivery_problem(error: str | None) -> str:
+    """Why a reply or acknowledgement is not delivered yet, in the page's language."""
+    if error in DELIVERY_PROBLEMS:
+        return str(DELIVERY_PROBLEMS[error])
+    return _("the mail server did not take it; it is tried again (%(reason)s).", reason=error or "—")
 
 
 def goes_by_mail(message: Message) -> bool:
@@ -73,7 +88,7 @@ def send_message_email(message_id: int) -> None:
     ticket = message.ticket
     address = _customer_address(ticket)
     if not address:
-        message.delivery_status, message.delivery_error = "failed", "the customer has no e-mail address"
+        message.delivery_status, message.delivery_error = "failed", NO_ADDRESS
         message.delivery_attempts = current_app.config["MAIL_SEND_MAX_ATTEMPTS"]  # nothing to retry
         db.session.commit()
         return
@@ -81,7 +96,8 @@ def send_message_email(message_id: int) -> None:
     config = current_app.config
     mail = compose(from_address=_sender_address(ticket, _mailbox_addresses()), from_name="Kontakt", to=address,
                    subject=f"Re: {ticket.subject}", text=message.text, ticket_number=ticket.number,
-                   message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references)
+                   message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references,
+                   date=utcnow())
     _keep_message_id(mail, message)
     _deliver([(mail, message, "delivery_attempted_at")])
 
@@ -177,7 +193,7 @@ def _acknowledgement_mail(ack: Acknowledgement, ticket: Ticket, sender: str) -> 
     mail = compose(from_address=sender, from_name="Kontakt", to=ack.address,
                    subject=subject + ticket.subject, text=text, ticket_number=ticket.number,
                    message_id_domain=config["MAIL_DOMAIN"], in_reply_to=in_reply_to, references=references,
-                   auto_reply=True)
+                   auto_reply=True, date=utcnow())
     _keep_message_id(mail, ack)
     return mail
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -117,7 +118,8 @@ def send_due_emails() -> int:
                 db.session.commit()  # each as it goes: a failure later does not send it again
                 sent += 1
     except SendFailed as exc:
-        log.warning("SLA notifications: %s e-mailed, the rest wait for the next sweep: %s", sent, exc)
+        # Said once by the mailer when the server is away (not every minute): here only for debugging.
+        log.debug("SLA notifications: %s e-mailed, the rest wait for the next sweep: %s", sent, exc)
     return sent
 
 
@@ -129,6 +131,7 @@ def _email(note: Notification) -> EmailMessage:
         message["From"] = current_app.config["MAIL_FROM"]
         message["To"] = note.user.email
         message["Subject"] = f"[{note.ticket.number}] {what}: {clock}"
+        message["Date"] = format_datetime(clocks.now())
         link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("tickets.ticket", ticket_id=note.ticket_id,
                                                                        _external=False)
         due = note.due_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M") if note.due_at else "—"
