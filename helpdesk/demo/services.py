@@ -262,11 +262,15 @@ def _plan(story: _Story, due: datetime, now: datetime, rng: random.Random) -> No
     answer = min(answer, now - timedelta(minutes=5))
     story.steps.append((answer, "answer" if story.kind != "waiting" else "ask"))
     later = centre.add(answer, timedelta(hours=rng.uniform(1, 20)))
-    if story.kind == "open":
-        story.steps += [(min(later, now - timedelta(minutes=2)), "customer-writes")]
+    if story.kind == "open":  # the customer wrote back: answered again in time, or lately, so the clock runs
         if rng.random() < 0.5:
-            story.steps.append((min(later + timedelta(minutes=rng.uniform(20, 90)), now - timedelta(minutes=1)),
-                                "still-checking"))
+            writes = min(later, now - timedelta(hours=2))
+            story.steps += [(writes, "customer-writes"),
+                            (min(writes + timedelta(minutes=rng.uniform(20, 90)), now - timedelta(minutes=1)),
+                             "still-checking")]
+        else:
+            writes = max(answer + timedelta(minutes=30), now - timedelta(hours=rng.uniform(1, 8)))
+            story.steps.append((min(writes, now - timedelta(minutes=2)), "customer-writes"))
     elif story.kind in ("closed", "solved", "answered-late"):
         solved = min(later, now - timedelta(minutes=3))
         story.steps.append((solved, "solve"))

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -23,6 +23,7 @@ from helpdesk.core import mailer
 from helpdesk.core import periodic
 from helpdesk.calendars.services import get_calendar
 from helpdesk.core.extensions import db
+from helpdesk.web.helpers import public_url
 from helpdesk.models import Ticket, User
 from helpdesk.models.core import PRIORITIES, agent_teams
 from helpdesk.models.sla import Notification, SlaClock
@@ -132,8 +133,7 @@ def _email(note: Notification) -> EmailMessage:
         message["To"] = note.user.email
         message["Subject"] = f"[{note.ticket.number}] {what}: {clock}"
         message["Date"] = format_datetime(clocks.now())
-        link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("tickets.ticket", ticket_id=note.ticket_id,
-                                                                       _external=False)
+        link = public_url("tickets.ticket", ticket_id=note.ticket_id)
         due = note.due_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M") if note.due_at else "—"
         message.set_content(f"{what}: {clock}\n{note.ticket.number} {note.ticket.subject}\n"
                             f"{_('Due')}: {due}\n{link}\n")
