@@ -76,7 +76,7 @@ def worker(burst: bool):
 
     if not burst:
         start_sweep_chain()
-    run_worker(burst=burst)
+    run_worker(burst=burst, maintenance=None if burst else start_sweep_chain)
 
 
 @click.command("sweep")
