@@ -1,6 +1,7 @@
 """Public pages: the contact form and the health check."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -10,8 +11,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from channels import InboundAttachment
-from channels.webform import FormSubmission, sniff_media_type, to_payload
+from channels import webform
+from channels.webform import FormSubmission, to_payload
 from helpdesk import intake, jobs
 from helpdesk.auth import STAFF
 from helpdesk.extensions import db
@@ -24,6 +25,9 @@ from helpdesk.sla.clocks import promised_first_response
 from schedules import CalendarError, ics
 
 bp = Blueprint("public", __name__)
+
+# What the page puts in the form's hidden submission_id (a UUID's hex), with room to spare.
+SUBMISSION_ID = re.compile(r"[0-9A-Za-z_-]{8,64}")
 
 
 @bp.get("/")
@@ -38,7 +42,7 @@ def contact():
     name = Category.name_en if locale == "en" else Category.name_pl  # plain rows: this page is the busiest
     form.category.choices = [("", "—")] + [(slug, label) for slug, label in db.session.execute(
         db.select(Category.slug, name).filter_by(active=True).order_by(Category.id))]
-    if not form.submission_id.data:
+    if not SUBMISSION_ID.fullmatch(form.submission_id.data or ""):  # none yet, or not one this page made
         form.submission_id.data = uuid.uuid4().hex
     if form.validate_on_submit():
         ticket_id, received_at = _submit(form, locale)
@@ -55,11 +59,7 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
     The id is reserved when the contact is stored, so the customer learns the number at
     once however busy the workers are (None only if it could not be had)."""
     files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
-    attachments = []
-    for upload in files:
-        content = upload.read()
-        attachments.append(InboundAttachment(filename=upload.filename, media_type=sniff_media_type(content),
-                                             content=content))
+    attachments = [webform.attachment(upload.filename, upload.read()) for upload in files]
     submission = FormSubmission(
         name=form.name.data, email=form.email.data, category=form.category.data, subject=form.subject.data,
         description=form.description.data, phone=form.phone.data or "", pesel=(form.pesel.data or "").strip(),
