@@ -9,7 +9,7 @@ import flask_babel
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
-from helpdesk.config import DEFAULTS, from_environment
+from helpdesk.config import DEFAULTS, finish, from_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,15 +25,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    finish(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     _ensure_secret_key(app)
 
-    from helpdesk.extensions import babel, csrf, db, login_manager, migrate
+    from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Warsaw")
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)

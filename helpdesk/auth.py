@@ -96,8 +96,41 @@ def init_app(app) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The session's member of staff, while the account is active and the session is of
+        its current version (see User.get_id); None ends the session."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+            return None  # a session from before versions, or not one we wrote
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+def login_attempt_limits():
+    """The staff login's limits on failed attempts (decorate the view with these): per account,
+    by the e-mail typed whether it exists or not, and per client address."""
+    from flask_limiter.util import get_remote_address
+
+    from helpdesk.extensions import limiter
+
+    def failed(response) -> bool:  # a login that worked redirects; a refused one shows the form again
+        return response.status_code != 302
+
+    def account() -> str:
+        return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+    def message() -> str:
+        return str(_l("Too many failed login attempts. Wait a few minutes and try again."))
+
+    def decorate(view):
+        for key, setting in ((account, "LOGIN_LIMIT_PER_ACCOUNT"), (get_remote_address, "LOGIN_LIMIT_PER_ADDRESS")):
+            view = limiter.limit(lambda setting=setting: current_app.config[setting], key_func=key, methods=["POST"],
+                                 deduct_when=failed, error_message=message, scope=setting.lower())(view)
+        return view
+
+    return decorate
 
 
 __all__ = ["authenticate", "hash_password", "issue_api_token", "login_user", "roles_required", "user_from_bearer"]

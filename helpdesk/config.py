@@ -10,6 +10,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str) -> bool | None:
+    value = os.environ.get(name)
+    return None if value is None or value == "" else value.lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings read from the environment, with the documented defaults."""
     instance = Path(instance_path)
@@ -17,6 +22,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance / 'kontakt.sqlite3'}",
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Unset: on, except in the demo and the tests (plain HTTP on loopback); see finish().
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kontakt"),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "KONTAKT_DEMO": os.environ.get("KONTAKT_DEMO") == "1",
@@ -49,6 +56,14 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+def finish(config: dict) -> None:
+    """Settings that follow from others, once the environment and any test settings are in."""
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not (config.get("KONTAKT_DEMO") or config.get("TESTING"))
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+
+
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "pl",
@@ -58,4 +73,12 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # Redis away: attempts are counted in memory meanwhile, and never fail a request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_KEY_PREFIX": "kontakt-limits",
+    # Staff login attempts that failed: per account (the e-mail typed) and per address.
+    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
 }

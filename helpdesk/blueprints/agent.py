@@ -1,6 +1,8 @@
 """The agent workspace: log in, the queue, one screen per ticket."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -8,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import case
 
-from helpdesk.auth import LEADS, STAFF, authenticate, roles_required
+from helpdesk.auth import LEADS, STAFF, authenticate, login_attempt_limits, roles_required
 from helpdesk import routing_service
 from helpdesk.extensions import db
 from helpdesk.forms import LoginForm, ReplyForm, StatusForm, TicketFieldsForm
@@ -29,6 +31,7 @@ ERRORS = {
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_attempt_limits()
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("agent.queue"))
@@ -42,16 +45,33 @@ def login():
     return render_template("agent/login.html", form=form)
 
 
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The login refused for a while: the form again, with the limit's message."""
+    flash(error.description, "error")
+    return render_template("agent/login.html", form=LoginForm()), 429
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only a local path, so the login page can't be used to send someone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path of this site, so the login page can't be used to send someone elsewhere.
+
+    Printable ASCII only (a browser drops tabs and newlines, so "/\t/evil.example" would
+    lead to //evil.example), one leading slash, no backslash, no scheme or host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not all("!" <= ch <= "~" for ch in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else None
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """Log out here and end the member of staff's sessions everywhere (a copied cookie too)."""
+    user = db.session.get(User, current_user.id)
+    user.end_sessions()
+    db.session.commit()
     logout_user()
     return redirect(url_for("agent.login"))
 
@@ -120,9 +140,9 @@ def ticket(ticket_id: int):
         fields_form.priority.data = item.priority
         fields_form.team.data = item.team.slug if item.team else ""
         fields_form.assignee.data = str(item.assignee_id or "")
-    history = db.session.scalars(db.select(Ticket).where(Ticket.customer_id == item.customer_id,
-                                                         Ticket.id != item.id)
-                                 .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
+    history = db.session.scalars(ticket_service.visible_tickets(current_user).where(
+        Ticket.customer_id == item.customer_id, Ticket.id != item.id)
+        .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
     return render_template("agent/ticket.html", ticket=item, reply_form=reply_form, status_form=status_form,
