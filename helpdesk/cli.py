@@ -74,8 +74,7 @@ def worker(burst: bool):
     from helpdesk.jobs import run_worker
     from helpdesk.periodic import start_sweep_chain
 
-    if not burst:
-        start_sweep_chain()
+    # The worker's first maintenance, as it starts, and every one after, makes sure the sweep's chain runs.
     run_worker(burst=burst, maintenance=None if burst else start_sweep_chain)
 
 

@@ -111,7 +111,7 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
 # The mark lives this long past the gathering time. A run that waits longer to start (workers
 # busy, or the one that took it killed while gathering) no longer keeps another from being
 # queued: an extra run costs a query, a lost one would cost its contacts a wait for the sweep.
-ONCE_MARK_SECONDS = 3
+ONCE_MARK_SECONDS = 1
 
 
 def _once_key(path: str) -> str:
