@@ -76,8 +76,8 @@ def run(env: dict, redis) -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app
-    from helpdesk.reference import ensure_reference_data
-    from helpdesk.routing_service import ensure_default_rules
+    from helpdesk.admin.services import ensure_reference_data
+    from helpdesk.routing.services import ensure_default_rules
 
     app = create_app()
     with app.app_context():
@@ -128,7 +128,7 @@ def wait_for_workers(count: int) -> None:
     """Until ``count`` workers listen on the queue (a loaded machine may take seconds to start one)."""
     from rq import Worker
 
-    from helpdesk import jobs
+    from helpdesk.core import jobs
 
     while len(Worker.all(queue=jobs.queue())) < count:
         time.sleep(0.2)
@@ -197,7 +197,7 @@ def browser(port: int, k: int, of: int, started: float, seconds: float, posts: l
 
 def report(title: str, posts: list[dict], faults: dict, *, since: float) -> None:
     """Wait until every post's contact is a ticket (at most SETTLE seconds after ``since``), then print."""
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models import RawContact, Ticket, TicketEvent
 
     subjects = [p["subject"] for p in posts]

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Tab
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
 
 TICKET_NUMBER_OFFSET = 100000

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk import REPO_ROOT, jobs
-from helpdesk.extensions import db
+from helpdesk import REPO_ROOT
+from helpdesk.core import jobs
+from helpdesk.core.extensions import db
 from helpdesk.models import RawContact, Ticket
 from tests.fixtures.redis_server import RedisServer
-from tests.helpdesk.test_contact_form import form_data
+from tests.helpdesk.intake.test_contact_form import form_data
 
 PATIENCE = 180  # seconds a recovery may take before the test gives up (the targets are far shorter)
 
