@@ -218,7 +218,7 @@ class Ticket(db.Model):
     def id_from_number(number: str) -> int | None:
         """The ticket id behind a number such as "KT-104233", or None if it is not one."""
         text = number.strip().upper()
-        if not text.startswith("KT-") or not text[3:].isdigit() or len(text) < 9:
+        if not text.startswith("KT-") or not (text[3:].isascii() and text[3:].isdigit()) or not 9 <= len(text) <= 15:
             return None
         ticket_id = int(text[3:]) - TICKET_NUMBER_OFFSET
         return ticket_id if ticket_id > 0 else None

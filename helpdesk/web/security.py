@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 
+from flask import abort
 from flask.json.provider import DefaultJSONProvider
 
 MAX_JSON_DEPTH = 64
@@ -69,6 +70,13 @@ def _security_headers(response):
     return response
 
 
+def _no_nul_in_paths(endpoint, values) -> None:
+    """A NUL in a path names nothing (and PostgreSQL cannot even compare it): 404."""
+    if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        abort(404)
+
+
 def init_app(app) -> None:
     app.json = StrictJSONProvider(app)
     app.after_request(_security_headers)
+    app.url_value_preprocessor(_no_nul_in_paths)

@@ -38,7 +38,7 @@ def login():
 def too_many_attempts(error):
     """The login refused for a while: the form again, with the limit's message."""
     flash(error.description, "error")
-    return render_template("agent/login.html", form=LoginForm()), 429
+    return render_template("agent/login.html", form=LoginForm(formdata=None)), 429
 
 
 @bp.post("/agent/logout")
