@@ -5,6 +5,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+# The longest file name an attachment keeps (what the attachments table holds).
+MAX_FILENAME = 255
+
+
+def fit_filename(name: str, limit: int = MAX_FILENAME) -> str:
+    """``name`` cut to ``limit`` characters, keeping its extension (a name that fits as it is)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        return name[:limit]
+    return stem[:limit - len(extension) - 1] + "." + extension
+
+
 @dataclass(frozen=True)
 class InboundAttachment:
     """A file that came with a contact: an attachment, an inline image or an attached message."""

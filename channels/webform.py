@@ -5,13 +5,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from channels.contact import InboundAttachment, InboundContact
+from channels.contact import InboundAttachment, InboundContact, fit_filename
 from channels.identity import normalise_email, normalise_phone
 
 ALLOWED_MEDIA_TYPES = {
     "application/pdf": (b"%PDF",),
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+# The file name must say what the content is: x.html that starts with %PDF is no PDF.
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
 }
 
 
@@ -35,7 +41,8 @@ def attachment_problem(filename: str, content: bytes, max_bytes: int) -> str | N
     """Why an uploaded file is refused (an English key the form translates), or None if it is fine."""
     if len(content) > max_bytes:
         return "too-large"
-    if not any(content.startswith(magic) for magics in ALLOWED_MEDIA_TYPES.values() for magic in magics):
+    media_type = sniff_media_type(content)
+    if media_type not in EXTENSIONS or not filename.lower().endswith(EXTENSIONS[media_type]):
         return "bad-type"
     return None
 
@@ -45,6 +52,13 @@ def sniff_media_type(content: bytes) -> str:
         if any(content.startswith(m) for m in magics):
             return media_type
     return "application/octet-stream"
+
+
+def attachment(filename: str, content: bytes) -> InboundAttachment:
+    """An uploaded file (checked with attachment_problem) as it is stored: its type from its
+    content, its name without a path and short enough to keep."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip() or "file"
+    return InboundAttachment(filename=fit_filename(name), media_type=sniff_media_type(content), content=content)
 
 
 def to_contact(form: FormSubmission, received_at: datetime) -> InboundContact:

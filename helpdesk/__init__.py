@@ -10,7 +10,7 @@ import flask_babel
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
-from helpdesk.core.config import DEFAULTS, DEMO_KEY_FILE, ConfigError, from_environment
+from helpdesk.core.config import DEFAULTS, DEMO_KEY_FILE, ConfigError, finish, from_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +37,13 @@ def create_app(test_config: dict | None = None, *, check_config: bool = True) ->
     app.config.update(from_environment(app.instance_path, problems))
     if test_config:
         app.config.update(test_config)
+    finish(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     _ensure_secret_key(app, problems)
 
     from sqlalchemy.exc import ArgumentError
 
-    from helpdesk.core.extensions import babel, csrf, db, login_manager, migrate
+    from helpdesk.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     try:
         db.init_app(app)
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None, *, check_config: bool = True) ->
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Warsaw")
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)

@@ -117,9 +117,8 @@ def worker(burst: bool):
     if not current_app.config.get("REDIS_URL"):
         raise SettingProblem("REDIS_URL is not set, so jobs run inline in the web process and no worker is "
                              "needed: set REDIS_URL to run jobs on workers")
-    if not burst:
-        start_sweep_chain()
-    run_worker(burst=burst)
+    # The worker's first maintenance, as it starts, and every one after, makes sure the sweep's chain runs.
+    run_worker(burst=burst, maintenance=None if burst else start_sweep_chain)
 
 
 @click.command("sweep")

@@ -84,10 +84,11 @@ def _session_app(backend, request, tmp_path_factory):
 @pytest.fixture
 def app(_session_app):
     """The app with an empty database holding only the shipped reference data."""
-    from helpdesk.core.extensions import db
+    from helpdesk.core.extensions import db, limiter
     from helpdesk.admin.services import ensure_reference_data
 
     with _session_app.app_context():
+        limiter.reset()  # the login attempts of earlier tests (all from 127.0.0.1) do not count
         ensure_reference_data()
         yield _session_app
         db.session.remove()

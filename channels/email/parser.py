@@ -12,7 +12,7 @@ from email.message import Message
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
-from channels.contact import InboundAttachment, InboundContact
+from channels.contact import InboundAttachment, InboundContact, fit_filename
 from channels.email.charsets import decode_bytes, decode_header_value
 from channels.email.htmlbody import html_to_text, sanitise_html
 
@@ -376,7 +376,7 @@ class _Reader:
             name = decode_bytes((name[2] or "").encode("latin-1", "replace"), name[0])
         name = decode_header_value(name, self.charsets)
         name = re.sub(r"[\x00-\x1f\x7f]", "", name).replace("\\", "/").rsplit("/", 1)[-1].strip()
-        return name if name.strip(".") else ""
+        return fit_filename(name) if name.strip(".") else ""
 
     def attach(self, part: Message, content: bytes) -> None:
         content_type = _bare_type(part)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -20,6 +21,9 @@ from helpdesk.sla.services.clocks import sla_json
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token calls carry no cookie; session calls are checked in authenticate()
+
+
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,100}")  # what the stored dedup key has room for
 
 
 class FieldError(Exception):
@@ -83,7 +87,8 @@ def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     value = request.args.get(name, str(default))
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit() also takes "²" and full-width digits, which int() refuses or reads
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
         raise FieldError(name, f"must be a whole number from {low} to {high}", 400)
     return int(value)
 
@@ -126,12 +131,21 @@ def _text(body: dict, name: str, *, required: bool = True, max_length: int = 100
     return value
 
 
+def _json_object() -> dict:
+    """The request's JSON object; a FieldError saying what is wrong with anything else."""
+    try:
+        body = current_app.json.loads(request.get_data()) if request.is_json else None
+    except ValueError as error:  # see web.security.StrictJSONProvider
+        raise FieldError("body", f"is not valid JSON: {error}", 400) from None
+    if not isinstance(body, dict):
+        raise FieldError("body", "must be a JSON object (Content-Type: application/json)", 400)
+    return body
+
+
 @bp.post("/api/v1/tickets")
 def create_ticket():
     """Open a ticket on behalf of a customer (e.g. a phone call logged by an agent)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise FieldError("body", "must be a JSON object", 400)
+    body = _json_object()
     subject = _text(body, "subject", max_length=300)
     text = _text(body, "text")
     channel = body.get("channel", "phone")
@@ -154,7 +168,10 @@ def create_ticket():
     language = body.get("language", "pl")
     if language not in ("pl", "en"):
         raise FieldError("language", "must be 'pl' or 'en'")
+    name = _text(customer, "name", required=False, max_length=200)
     key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise FieldError("Idempotency-Key", "must be 1 to 100 printable ASCII characters", 400)
     raw, created = intake.store_raw(channel=channel, source=f"api:{g.api_user.id}",
                                     payload=json.dumps(body, ensure_ascii=False).encode(),
                                     media_type="application/json",
@@ -162,7 +179,7 @@ def create_ticket():
     if not created and raw.ticket_id:
         return jsonify(ticket_json(db.session.get(Ticket, raw.ticket_id), full=True)), 200
     contact = InboundContact(channel=channel, received_at=utcnow(), line="api", from_email=email,
-                             from_name=_text(customer, "name", required=False, max_length=200),
+                             from_name=name,
                              from_phone=phone or "", subject=subject, text=text, form_category=category,
                              language=language)
     ticket = intake.receive(raw.id, contact)

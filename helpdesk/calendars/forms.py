@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from schedules.calendar import WEEKDAYS
+
+from helpdesk.web.forms import KontaktForm
 
 DAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
               "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
@@ -21,7 +22,7 @@ def split_hours(text: str | None) -> list[str]:
     return [p.replace(" ", "") for p in pieces if p.strip()]
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(KontaktForm):
     title = StringField(_l("Name"), validators=[DataRequired(_l("Give the exception a name, e.g. Stocktaking.")),
                                                 Length(max=100)])
     start = DateField(_l("First day"), validators=[DataRequired(_l("Give the first day as a date, e.g. 2026-03-02."))])
@@ -35,11 +36,11 @@ class ExceptionForm(FlaskForm):
         return split_hours(self.hours.data) if self.mode.data == "open" else []
 
 
-class RemoveExceptionForm(FlaskForm):
+class RemoveExceptionForm(KontaktForm):
     start = HiddenField()
 
 
-class _WeekForm(FlaskForm):
+class _WeekForm(KontaktForm):
     mon = StringField(DAY_LABELS["mon"])
     tue = StringField(DAY_LABELS["tue"])
     wed = StringField(DAY_LABELS["wed"])

@@ -7,12 +7,12 @@ from flask import Blueprint, make_response, abort, flash, redirect, render_templ
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from helpdesk.web.auth import STAFF, roles_required
 from helpdesk.models.types import utcnow
 from helpdesk.calendars import services as service
 from helpdesk.core import signals
+from helpdesk.web.forms import KontaktForm
 from schedules import DayKind
 from schedules.calendar import WEEKDAYS
 from helpdesk.calendars.forms import (DAY_LABELS, NEW_CALENDAR_HOURS, ExceptionForm, NewCalendarForm,
@@ -125,7 +125,7 @@ def _year_page(name: str, form: ExceptionForm, status: int = 200, impact=None):
     ), status
 
 
-def _apply(form: FlaskForm, change) -> bool:
+def _apply(form: KontaktForm, change) -> bool:
     """Run a service change; a refusal becomes an error on the form field it names (or the form)."""
     try:
         change()
@@ -163,7 +163,7 @@ def calendar_ics(name: str):
     year = request.args.get("year")
     if year is None:
         years = [this_year, this_year + 1]
-    elif year.isdigit() and 2020 <= int(year) <= this_year + 10:
+    elif year.isascii() and year.isdigit() and 2020 <= int(year) <= this_year + 10:
         years = [int(year)]
     else:
         return f"year must be a number from 2020 to {this_year + 10}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}

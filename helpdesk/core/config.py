@@ -8,6 +8,11 @@ SMTP_SECURITIES = ("none", "starttls", "tls")
 DEMO_KEY_FILE = "secret_key"  # written into the instance folder by the demo only: it marks a demo instance
 
 
+def _flag(name: str) -> bool | None:
+    value = os.environ.get(name)
+    return None if value is None or value == "" else value.lower() in ("1", "true", "yes", "on")
+
+
 class ConfigError(ValueError):
     """A setting that is missing or wrong; the message names the variable and the fix, on one line."""
 
@@ -60,6 +65,8 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "kontakt"),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "KONTAKT_DEMO": is_demo(instance_path),
+        # Unset: on, except in the demo and the tests (plain HTTP on loopback); see finish().
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR") or str(instance / "attachments"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(instance / "outbox"),
         "MAX_ATTACHMENT_BYTES": _int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
@@ -90,6 +97,14 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
     }
 
 
+def finish(config: dict) -> None:
+    """Settings that follow from others, once the environment and any test settings are in."""
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not (config.get("KONTAKT_DEMO") or config.get("TESTING"))
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+
+
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "pl",
@@ -99,4 +114,12 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # Redis away: attempts are counted in memory meanwhile, and never fail a request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_KEY_PREFIX": "kontakt-limits",
+    # Staff login attempts that failed: per account (the e-mail typed) and per address.
+    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
 }

@@ -6,10 +6,13 @@ replayed. Workers run them inside an application context (see `run_worker`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime
+from typing import Callable
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from channels.email import SendFailed
 from helpdesk.core.extensions import db
@@ -28,7 +31,9 @@ def redis_connection():
     if conn is None:
         from redis import Redis
 
-        conn = current_app.extensions["kontakt_redis"] = Redis.from_url(url)
+        # Short timeouts: with Redis away a request goes on at once (what it stored is swept up later).
+        conn = current_app.extensions["kontakt_redis"] = Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
     return conn
 
 
@@ -46,6 +51,9 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, 
     Inline (no Redis) a job runs at once and a failure is logged, never raised into
     the request that asked for it; a delayed job is left to the periodic sweep.
     ``low_priority`` jobs (customer acknowledgements) wait while routing work is queued.
+    With Redis unreachable the job is not queued: that is logged and None returned, never
+    raised, as the caller's work is committed and the periodic sweep re-derives every job
+    from the database.
     """
     if redis_connection() is None:
         if at is not None:
@@ -65,9 +73,13 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, 
     path = f"{func.__module__}.{func.__qualname__}"
     options = {"retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), "job_id": job_id}
     target = queue(low_priority=low_priority)
-    if at is not None:
-        return target.enqueue_at(at, path, *args, **options)
-    return target.enqueue(path, *args, **options)
+    try:
+        if at is not None:
+            return target.enqueue_at(at, path, *args, **options)
+        return target.enqueue(path, *args, **options)
+    except RedisError as error:
+        log.error("job %s%r not queued (Redis: %s); the periodic sweep will do it", path, args, error)
+        return None
 
 
 def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
@@ -79,19 +91,27 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
     With ``gather_seconds`` the run starts that long after the call that queued it, so
     what comes meanwhile goes into the same run: at a steady trickle the batches are
     fuller, and each costs its fixed share (queries, a job, an SMTP session) once.
+    Never raises: with Redis unreachable the work stays in the database for the sweep.
     """
     conn = redis_connection()
     if conn is None:
         enqueue(func)
         return
     path = f"{func.__module__}.{func.__qualname__}"
-    if conn.set(_once_key(path), time.time(), nx=True, ex=ONCE_MARK_SECONDS):
+    try:
+        marked = conn.set(_once_key(path), time.time(), nx=True,
+                          px=int((gather_seconds + ONCE_MARK_SECONDS) * 1000))
+    except RedisError as error:
+        log.error("run of %s not queued (Redis: %s); the periodic sweep will start one", path, error)
+        return
+    if marked:
         enqueue(run_once, path, gather_seconds)
 
 
-# A lost run (a worker killed before it started the job) stops blocking new ones after this;
-# the periodic sweep picks up anything left waiting meanwhile.
-ONCE_MARK_SECONDS = 30
+# The mark lives this long past the gathering time. A run that waits longer to start (workers
+# busy, or the one that took it killed while gathering) no longer keeps another from being
+# queued: an extra run costs a query, a lost one would cost its contacts a wait for the sweep.
+ONCE_MARK_SECONDS = 1
 
 
 def _once_key(path: str) -> str:
@@ -111,12 +131,125 @@ def run_once(path: str, gather_seconds: float = 0.0):
     return getattr(importlib.import_module(module), name)()
 
 
-def run_worker(burst: bool = False, with_scheduler: bool = True) -> None:
-    """Work the app's queue in this process, inside the current app context."""
+# How a worker notices faults. Idle, it wakes every WORKER_TTL - 15 seconds; every
+# MAINTENANCE_SECONDS it cleans the registries (a job whose worker died is failed there with
+# RQ's AbandonedJobError and retried), restarts its scheduler if that died, and runs the
+# ``maintenance`` hook of run_worker. A running job's heartbeat is renewed every
+# HEARTBEAT_SECONDS and lapses JOB_HEARTBEAT_TTL seconds after its worker is gone.
+WORKER_TTL = 18
+MAINTENANCE_SECONDS = 3
+HEARTBEAT_SECONDS = 2
+JOB_HEARTBEAT_TTL = 10
+# Pauses between attempts to reach Redis again, at most this long.
+RECONNECT_MAX_SECONDS = 2.0
+
+
+def _worker_class():
     from rq import SimpleWorker
+    from rq.utils import now
+    from rq.worker import WorkerStatus
+
+    class KontaktWorker(SimpleWorker):
+        """SimpleWorker (jobs run in this process: no fork per job, and the app context stays)
+        whose running job keeps a short heartbeat, so a killed worker's job is taken over
+        within seconds, and which runs the app's own maintenance with RQ's."""
+
+        maintenance_hook: Callable[[], None] | None = None
+        max_connection_wait_time = RECONNECT_MAX_SECONDS
+
+        def get_heartbeat_ttl(self, job) -> int:
+            return JOB_HEARTBEAT_TTL
+
+        def execute_job(self, job, queue):
+            self.prepare_execution(job)
+            stop = threading.Event()
+            beat = threading.Thread(target=self._keep_alive, args=(job, stop), name="job-heartbeat", daemon=True)
+            beat.start()
+            try:
+                self.perform_job(job, queue)
+            finally:
+                stop.set()
+                beat.join()
+            self.set_state(WorkerStatus.IDLE)
+
+        def _keep_alive(self, job, stop: threading.Event) -> None:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    with self.connection.pipeline() as pipeline:
+                        self.heartbeat(self.worker_ttl + 60, pipeline=pipeline)
+                        self.execution.heartbeat(job.started_job_registry, JOB_HEARTBEAT_TTL, pipeline=pipeline)
+                        job.heartbeat(now(), JOB_HEARTBEAT_TTL, pipeline=pipeline, xx=True)
+                        pipeline.execute()
+                except Exception as error:  # Redis away, or the job just ended: the next beat tries again
+                    log.debug("heartbeat of job %s: %s", job.id, error)
+
+        def run_maintenance_tasks(self):
+            super().run_maintenance_tasks()
+            if self.maintenance_hook is not None:
+                try:
+                    self.maintenance_hook()
+                except RedisError as error:
+                    log.warning("worker maintenance: Redis: %s", error)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("worker maintenance failed")
+
+    return KontaktWorker
+
+
+def run_worker(burst: bool = False, with_scheduler: bool = True,
+               maintenance: Callable[[], None] | None = None) -> None:
+    """Work the app's queue in this process, inside the current app context.
+
+    Survives Redis going away: RQ's loop waits for it while idle, and should the loop end
+    on an error anyway (Redis lost in the middle of a job), a new worker takes over once
+    Redis answers again. Only a stop request (SIGTERM, SIGINT) or the end of a burst ends it.
+    ``maintenance`` runs every few seconds in the worker (the periodic sweep's keeper).
+    """
+    from rq.exceptions import StopRequested
 
     if redis_connection() is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the web process, no worker is needed")
-    # SimpleWorker runs jobs in this process: no fork per job, and the app context stays.
-    worker = SimpleWorker([queue(), queue(low_priority=True)], connection=redis_connection())
-    worker.work(burst=burst, with_scheduler=with_scheduler)
+    worker_class = _worker_class()
+    pause = 0.5
+    while True:
+        worker = worker_class([queue(), queue(low_priority=True)], connection=redis_connection(),
+                              worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_SECONDS)
+        worker.maintenance_hook = maintenance
+        try:
+            worker.work(burst=burst, with_scheduler=with_scheduler)
+        except RedisError as error:  # in RQ's start-up or teardown, outside its own loop
+            log.error("worker: Redis: %s", error)
+        if burst or _stopping(worker):
+            return
+        _stop_scheduler(worker)
+        db.session.remove()
+        log.warning("worker stopped on an error; a new one starts once Redis answers")
+        try:
+            while not _redis_answers():
+                time.sleep(pause)
+                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+        except StopRequested:  # SIGTERM while waiting: the old worker's handler says so
+            return
+        if _stopping(worker):
+            return
+        pause = 0.5
+
+
+def _stopping(worker) -> bool:
+    return worker._stop_requested or worker._shutdown_requested_date is not None
+
+
+def _redis_answers() -> bool:
+    try:
+        return bool(redis_connection().ping())
+    except RedisError:
+        return False
+
+
+def _stop_scheduler(worker) -> None:
+    """End the scheduler process a worker started, so its successor can start its own."""
+    process = getattr(worker.scheduler, "_process", None)
+    if process is not None and process.is_alive():
+        process.terminate()
+        process.join(5)

@@ -1,8 +1,10 @@
 """The periodic sweep: every minute, re-derive from the database whatever a lost job would have done.
 
 Areas register their sweeps with `register`; `sweep` runs them all. On RQ the sweep
-re-enqueues itself under a fixed job id (one chain however many workers run); inline
-(no Redis) `helpdesk serve` runs it from a background thread.
+re-enqueues itself under a fixed job id (one chain however many workers run), and every
+worker checks now and then that the chain still exists, starting it again when Redis lost
+it (a restart, a reschedule that failed while Redis was away, a worker killed during a
+sweep); inline (no Redis) `helpdesk serve` runs it from a background thread.
 """
 from __future__ import annotations
 
@@ -45,20 +47,41 @@ def sweep_and_reschedule() -> None:
         queue().enqueue_at(datetime.now(timezone.utc) + INTERVAL, "helpdesk.core.periodic.sweep_and_reschedule", job_id=JOB_ID)
 
 
-def start_sweep_chain() -> None:
-    """Start the chain on RQ unless it already runs (called by `helpdesk worker`)."""
-    from rq.job import Job
+def start_sweep_chain() -> bool:
+    """Start the chain on RQ unless it is alive; whether it was started.
+
+    `helpdesk worker` calls it at start and every worker in its maintenance (see
+    jobs.run_worker): one of them at a time, at most every KEEPER_SECONDS. Alive means
+    waiting in the scheduled registry or the queue, or running (a run whose worker died
+    is failed by RQ's abandoned-job cleanup within seconds, and then started again here).
+    """
     from rq.exceptions import NoSuchJobError
+    from rq.job import Job
 
     from helpdesk.core.jobs import queue, redis_connection
 
+    conn = redis_connection()
+    target = queue()
+    if not conn.set(f"{target.name}:sweep-keeper", 1, nx=True, ex=KEEPER_SECONDS):
+        return False  # another worker has just looked
     try:
-        job = Job.fetch(JOB_ID, connection=redis_connection())
-        if job.get_status(refresh=True) in ("scheduled", "queued", "started"):
-            return
+        status = Job.fetch(JOB_ID, connection=conn).get_status(refresh=False)
     except NoSuchJobError:
-        pass
-    queue().enqueue(sweep_and_reschedule, job_id=JOB_ID)
+        status = None
+    if status == "scheduled" and conn.zscore(target.scheduled_job_registry.key, JOB_ID) is not None:
+        return False
+    if status == "queued" and conn.lpos(target.key, JOB_ID) is not None:
+        return False
+    if status == "started":
+        return False
+    if status is not None:
+        log.warning("the periodic sweep's chain was broken (its job is %s); starting it again", status)
+    target.enqueue(sweep_and_reschedule, job_id=JOB_ID)
+    return True
+
+
+# How often (at most) the workers look after the sweep's chain.
+KEEPER_SECONDS = 10
 
 
 def start_inline_thread(app) -> threading.Thread:

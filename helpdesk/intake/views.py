@@ -1,14 +1,15 @@
 """The public contact form: a submission is stored first, then a worker opens its ticket."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
 from flask import (Blueprint, current_app, redirect, render_template, session, url_for)
 from flask_babel import get_locale
 
-from channels import InboundAttachment
-from channels.webform import FormSubmission, sniff_media_type, to_payload
+from channels import webform
+from channels.webform import FormSubmission, to_payload
 from helpdesk.intake import services as intake
 from helpdesk.core import jobs
 from helpdesk.core.extensions import db
@@ -21,6 +22,9 @@ from helpdesk.sla.services.clocks import promised_first_response
 
 bp = Blueprint("intake", __name__)
 
+# What the page puts in the form's hidden submission_id (a UUID's hex), with room to spare.
+SUBMISSION_ID = re.compile(r"[0-9A-Za-z_-]{8,64}")
+
 
 @bp.route("/contact", methods=["GET", "POST"])
 def contact():
@@ -29,7 +33,7 @@ def contact():
     name = Category.name_en if locale == "en" else Category.name_pl  # plain rows: this page is the busiest
     form.category.choices = [("", "—")] + [(slug, label) for slug, label in db.session.execute(
         db.select(Category.slug, name).filter_by(active=True).order_by(Category.id))]
-    if not form.submission_id.data:
+    if not SUBMISSION_ID.fullmatch(form.submission_id.data or ""):  # none yet, or not one this page made
         form.submission_id.data = uuid.uuid4().hex
     if form.validate_on_submit():
         ticket_id, received_at = _submit(form, locale)
@@ -46,11 +50,7 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
     The id is reserved when the contact is stored, so the customer learns the number at
     once however busy the workers are (None only if it could not be had)."""
     files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
-    attachments = []
-    for upload in files:
-        content = upload.read()
-        attachments.append(InboundAttachment(filename=upload.filename, media_type=sniff_media_type(content),
-                                             content=content))
+    attachments = [webform.attachment(upload.filename, upload.read()) for upload in files]
     submission = FormSubmission(
         name=form.name.data, email=form.email.data, category=form.category.data, subject=form.subject.data,
         description=form.description.data, phone=form.phone.data or "", pesel=(form.pesel.data or "").strip(),

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from helpdesk.models.mail import IMAP_SECURITIES
+from helpdesk.web.forms import KontaktForm
 
 
-class MailboxForm(FlaskForm):
+class MailboxForm(KontaktForm):
     address = StringField(_l("Mailbox address"), validators=[DataRequired(), Length(max=254)])
     team = SelectField(_l("Default team"), choices=[])
     imap_host = StringField(_l("IMAP server"), validators=[DataRequired(), Length(max=255)])

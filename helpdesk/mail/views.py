@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from helpdesk.web.auth import roles_required
 from helpdesk.core import mailer
@@ -15,6 +14,7 @@ from helpdesk.mail.services.mailboxes import MailboxInvalid, save_mailbox
 from helpdesk.models import RawContact, Team
 from helpdesk.models.mail import Mailbox
 from helpdesk.mail.forms import MailboxForm
+from helpdesk.web.forms import KontaktForm
 
 bp = Blueprint("mail", __name__)
 
@@ -68,7 +68,7 @@ def fetch_now(mailbox_id: int):
 @bp.get("/admin/mail/quarantine")
 @roles_required("admin")
 def quarantine():
-    return render_template("admin/mail/quarantine.html", items=inbound.quarantined(), form=FlaskForm())
+    return render_template("admin/mail/quarantine.html", items=inbound.quarantined(), form=KontaktForm())
 
 
 @bp.get("/admin/mail/quarantine/<int:raw_id>/original")
@@ -85,7 +85,7 @@ def original(raw_id: int):
 @bp.post("/admin/mail/quarantine/<int:raw_id>/<any(retry, ticket):action>")
 @roles_required("admin")
 def quarantine_action(raw_id: int, action: str):
-    if not FlaskForm().validate_on_submit():
+    if not KontaktForm().validate_on_submit():
         abort(400)
     try:
         if action == "retry":

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text, event
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.core.extensions import db
@@ -77,6 +78,9 @@ class User(UserMixin, db.Model):
     presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session's login (see get_id): raised at logout, on a new password and on
+    # deactivation, it ends the sessions opened before, on every device.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     teams: Mapped[list[Team]] = relationship(secondary=agent_teams, lazy="selectin")
     skills: Mapped[list[Category]] = relationship(secondary=agent_skills, lazy="selectin")
@@ -84,6 +88,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Make every session opened so far invalid (part of the caller's transaction)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -206,7 +218,7 @@ class Ticket(db.Model):
     def id_from_number(number: str) -> int | None:
         """The ticket id behind a number such as "KT-104233", or None if it is not one."""
         text = number.strip().upper()
-        if not text.startswith("KT-") or not text[3:].isdigit() or len(text) < 9:
+        if not text.startswith("KT-") or not (text[3:].isascii() and text[3:].isdigit()) or not 9 <= len(text) <= 15:
             return None
         ticket_id = int(text[3:]) - TICKET_NUMBER_OFFSET
         return ticket_id if ticket_id > 0 else None
@@ -227,7 +239,7 @@ class Message(db.Model):
     internal: Mapped[bool] = mapped_column(default=False)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
-    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_name: Mapped[str] = mapped_column(String(254), default="")  # a name, else an e-mail address
     subject: Mapped[str] = mapped_column(String(300), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str | None] = mapped_column(Text)  # sanitised
@@ -299,3 +311,15 @@ Index("ix_raw_contacts_waiting", RawContact.id, postgresql_where=RawContact.stat
 Index("ix_tickets_unrouted", Ticket.id, postgresql_where=Ticket.routed_at.is_(None),
       sqlite_where=Ticket.routed_at.is_(None))
 Index("ix_tickets_assignee_open", Ticket.assignee_id, Ticket.channel, Ticket.status)
+
+
+@event.listens_for(User.password_hash, "set", active_history=True)
+def _new_password_ends_sessions(user: User, value, old, initiator) -> None:
+    if old not in (NO_VALUE, NEVER_SET, None) and value != old:
+        user.end_sessions()
+
+
+@event.listens_for(User.active, "set", active_history=True)
+def _deactivation_ends_sessions(user: User, value, old, initiator) -> None:
+    if old is True and not value:
+        user.end_sessions()

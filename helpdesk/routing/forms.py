@@ -2,32 +2,32 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from helpdesk.routing import services as routing_service
+from helpdesk.web.forms import KontaktForm
 
 MODES = [("first", _l("First matching rule decides")), ("all", _l("All matching rules apply, in order"))]
 
 
-class RulesForm(FlaskForm):
+class RulesForm(KontaktForm):
     mode = SelectField(_l("Evaluation mode"), choices=MODES)
     rules_json = TextAreaField(_l("Rule set (JSON)"), validators=[DataRequired(_l("The rule set is empty."))])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(KontaktForm):
     """A form with only its CSRF token, for buttons that change something."""
 
 
-class TeamForm(FlaskForm):
+class TeamForm(KontaktForm):
     slug = StringField(_l("Short name (letters, digits, hyphens)"), validators=[
         DataRequired(_l("Please give a short name.")), Length(max=64),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens."))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=200)])
 
 
-class RenameTeamForm(FlaskForm):
+class RenameTeamForm(KontaktForm):
     team_id = HiddenField()
     name = StringField(_l("New name"), validators=[DataRequired(_l("Please give a name.")), Length(max=200)])
 
@@ -46,7 +46,7 @@ def _languages(form, field):
         raise ValidationError(_l("List two-letter language codes separated by commas, e.g. pl, en."))
 
 
-class AgentRoutingForm(FlaskForm):
+class AgentRoutingForm(KontaktForm):
     teams = SelectMultipleField(_l("Teams"), choices=[])
     skills = SelectMultipleField(_l("Skills (categories)"), choices=[])
     languages = StringField(_l("Languages"), validators=[_languages])
@@ -58,10 +58,10 @@ class AgentRoutingForm(FlaskForm):
                                  validators=[Optional(), Length(max=64), _calendar_exists])
 
 
-class PresenceForm(FlaskForm):
+class PresenceForm(KontaktForm):
     presence = SelectField(_l("Presence"), choices=[])
     next = HiddenField()
 
 
-class PinForm(FlaskForm):
+class PinForm(KontaktForm):
     agent = SelectField(_l("Pin to agent"), choices=[])

@@ -151,7 +151,7 @@ def teams():
             flash(_("Team created."), "ok")
             return redirect(url_for("routing.teams"))
     if "rename-name" in request.form and rename.validate_on_submit():
-        team = db.session.get(Team, int(rename.team_id.data)) if (rename.team_id.data or "").isdigit() else None
+        team = db.session.get(Team, int(rename.team_id.data)) if (rename.team_id.data or "").isascii() and (rename.team_id.data or "").isdigit() else None
         if team is None:
             abort(404)
         old = team.name

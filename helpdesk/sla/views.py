@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -21,6 +20,7 @@ from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
 from helpdesk.sla.services import clocks
 from helpdesk.sla.services import recalc
 from helpdesk.sla.services.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
+from helpdesk.web.forms import KontaktForm
 from helpdesk.web.helpers import format_due, PRIORITY_LABELS, STATUS_LABELS, label_of, localtime
 
 bp = Blueprint("sla", __name__)
@@ -67,7 +67,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(KontaktForm):
     title = StringField(_l("Name shown to staff"))
     calendar_name = StringField(_l("Calendar"), validators=[DataRequired()])
     first_response_hours = DecimalField(_l("First response (working hours)"), places=2,
@@ -118,7 +118,7 @@ class PolicyForm(FlaskForm):
 @bp.route("/agent/notifications", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def notifications():
-    form = FlaskForm()
+    form = KontaktForm()
     if request.method == "POST" and form.validate_on_submit():
         db.session.execute(db.update(Notification).where(Notification.user_id == current_user.id,
                                                          Notification.read_at.is_(None))
@@ -130,7 +130,7 @@ def notifications():
     return render_template("agent/notifications.html", notifications=items, form=form)
 
 
-class NewPolicyForm(FlaskForm):
+class NewPolicyForm(KontaktForm):
     name = StringField(_l("New policy name"), validators=[DataRequired()])
 
 

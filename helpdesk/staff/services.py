@@ -18,3 +18,15 @@ def create_staff(*, email: str, name: str, role: str, password: str, teams: list
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def change_password(user_id: int, password: str) -> None:
+    """Give the member of staff a new password; their sessions opened before end (see User); commits."""
+    db.session.get(User, user_id).password_hash = hash_password(password)
+    db.session.commit()
+
+
+def set_active(user_id: int, active: bool) -> None:
+    """Activate or deactivate an account; deactivating ends its sessions and API use; commits."""
+    db.session.get(User, user_id).active = active
+    db.session.commit()

@@ -92,9 +92,9 @@ def ticket(ticket_id: int):
         fields_form.priority.data = item.priority
         fields_form.team.data = item.team.slug if item.team else ""
         fields_form.assignee.data = str(item.assignee_id or "")
-    history = db.session.scalars(db.select(Ticket).where(Ticket.customer_id == item.customer_id,
-                                                         Ticket.id != item.id)
-                                 .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
+    history = db.session.scalars(ticket_service.visible_tickets(current_user).where(
+        Ticket.customer_id == item.customer_id, Ticket.id != item.id)
+        .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
     acknowledgement = db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=item.id))

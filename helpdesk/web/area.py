@@ -1,7 +1,8 @@
-"""Wiring of the shared web layer: the id converter, staff login, template helpers, error pages."""
+"""Wiring of the shared web layer: the id converter, staff login, template helpers, error pages,
+strict JSON and security headers."""
 from __future__ import annotations
 
-from helpdesk.web import auth, helpers, views
+from helpdesk.web import auth, helpers, security, views
 from helpdesk.web.converters import DatabaseId
 
 
@@ -9,4 +10,5 @@ def init_app(app) -> None:
     app.url_map.converters["int"] = DatabaseId
     auth.init_app(app)
     helpers.init_app(app)
+    security.init_app(app)
     app.register_blueprint(views.bp)

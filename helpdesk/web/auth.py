@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import wraps
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -87,10 +88,17 @@ def roles_required(*roles: str):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a local path, so the login page can't be used to send someone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path of this site, so the login page can't be used to send someone elsewhere.
+
+    Printable ASCII only (a browser drops tabs and newlines, so "/\t/evil.example" would
+    lead to //evil.example, and a newline cannot go in a Location header), one leading
+    slash, no backslash, no scheme or host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not all("!" <= ch <= "~" for ch in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else None
 
 
 STAFF = ("agent", "lead", "manager", "admin")
@@ -103,5 +111,47 @@ def init_app(app) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The session's member of staff, while the account is active and the session is of
+        its current version (see User.get_id); None ends the session."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+            return None  # a session from before versions, or not one we wrote
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+def end_sessions(user_id: int) -> None:
+    """End every session of the member of staff, on every device (see User.session_version)."""
+    db.session.get(User, user_id).end_sessions()
+    db.session.commit()
+
+
+def login_attempt_limits():
+    """The staff login's limits on failed attempts (decorate the view with these): per account,
+    by the e-mail typed whether it exists or not, and per client address."""
+    from flask_limiter.util import get_remote_address
+
+    from helpdesk.core.extensions import limiter
+
+    def failed(response) -> bool:  # a login that worked redirects; a refused one shows the form again
+        return response.status_code != 302
+
+    def account() -> str:
+        return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+    def message() -> str:
+        return str(_l("Too many failed login attempts. Wait a few minutes and try again."))
+
+    def decorate(view):
+        for key, setting in ((account, "LOGIN_LIMIT_PER_ACCOUNT"), (get_remote_address, "LOGIN_LIMIT_PER_ADDRESS")):
+            view = limiter.limit(lambda setting=setting: current_app.config[setting], key_func=key, methods=["POST"],
+                                 deduct_when=failed, error_message=message, scope=setting.lower())(view)
+        return view
+
+    return decorate
+
+
+__all__ = ["authenticate", "hash_password", "issue_api_token", "login_user", "roles_required", "user_from_bearer"]

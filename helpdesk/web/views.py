@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from helpdesk.core.extensions import db
 from helpdesk.core.jobs import redis_connection
-from helpdesk.web.auth import authenticate, safe_next
+from helpdesk.web.auth import authenticate, end_sessions, login_attempt_limits, safe_next
 from helpdesk.web.forms import LoginForm
 
 bp = Blueprint("web", __name__)
@@ -20,6 +20,7 @@ def index():
 
 
 @bp.route("/agent/login", methods=["GET", "POST"])
+@login_attempt_limits()
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("tickets.queue"))
@@ -33,9 +34,18 @@ def login():
     return render_template("agent/login.html", form=form)
 
 
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The login refused for a while: the form again, with the limit's message."""
+    flash(error.description, "error")
+    return render_template("agent/login.html", form=LoginForm(formdata=None)), 429
+
+
 @bp.post("/agent/logout")
 @login_required
 def logout():
+    """Log out here and end the member of staff's sessions everywhere (a copied cookie too)."""
+    end_sessions(current_user.id)
     logout_user()
     return redirect(url_for("web.login"))
 
