@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(flask_babel.refresh)
 
     from helpdesk import auth, cli, intake, mail, routing_service, sla, views
+    from helpdesk.phone import area as phone_area
     from helpdesk.blueprints import register_blueprints
 
     auth.init_app(app)
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     routing_service.init_app(app)
     sla.init_app(app)
     mail.init_app(app)
+    phone_area.init_app(app)
     return app
 
 

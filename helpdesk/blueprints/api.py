@@ -15,6 +15,7 @@ from helpdesk.extensions import csrf, db
 from helpdesk.models import Category, Ticket
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.types import utcnow
+from helpdesk.phone.services import call_json, calls_of_ticket
 from helpdesk.services import tickets as ticket_service
 from helpdesk.sla.clocks import sla_json
 
@@ -72,6 +73,7 @@ def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
     }
     if full:
         data["routing"] = ticket.routing
+        data["calls"] = [call_json(c) for c in calls_of_ticket(ticket.id)]
         data["messages"] = [{
             "id": m.id, "channel": m.channel, "direction": m.direction, "internal": m.internal,
             "author": m.author_name, "text": m.text, "html": m.html, "created_at": m.created_at.isoformat(),
