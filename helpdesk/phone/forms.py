@@ -46,9 +46,10 @@ class CallFilterForm(KontaktForm):
 
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
-    line = SelectField(_l("Line"), choices=[])
-    outcome = SelectField(_l("Outcome"), choices=[])
-    direction = SelectField(_l("Direction"), choices=[("", "—"), ("in", _l("inbound")), ("out", _l("outbound"))])
+    line = SelectField(_l("Line"), choices=[], default="")
+    outcome = SelectField(_l("Outcome"), choices=[], default="")
+    direction = SelectField(_l("Direction"), choices=[("", "—"), ("in", _l("inbound")), ("out", _l("outbound"))],
+                            default="")
     number = StringField(_l("Caller"), validators=[Optional(), Length(max=40), _phone])
 
 
