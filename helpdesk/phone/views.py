@@ -38,6 +38,12 @@ def _categories() -> list[tuple[str, str]]:
                           db.session.scalars(db.select(Category).filter_by(active=True).order_by(Category.id))]
 
 
+def _require_csrf() -> None:
+    """A button-only form (no fields but the CSRF token): 400 unless the token is right."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
 def _call_or_404(call_pk: int) -> Call:
     try:
         return services._own_call(call_pk, current_user)
@@ -100,8 +106,7 @@ def call(call_pk: int):
 @bp.post("/agent/phone/calls/<int:call_pk>/dismiss")
 @roles_required(*STAFF)
 def dismiss(call_pk: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    _require_csrf()
     _call_or_404(call_pk)
     services.dismiss(call_pk, current_user)
     flash(_("The call is off your list."), "ok")
@@ -299,8 +304,7 @@ def _pbx_page(form, token=None, secret=None):
 @bp.post("/admin/phone/pbxes/<int:pbx_id>/rotate")
 @roles_required("admin")
 def rotate(pbx_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    _require_csrf()
     try:
         token = services.rotate_token(current_user, pbx_id)
     except services.PhoneError:
@@ -333,8 +337,7 @@ def dead_letters():
 @bp.post("/admin/phone/dead-letters/<int:event_id>/replay")
 @roles_required("admin")
 def replay(event_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    _require_csrf()
     try:
         reason = services.replay(event_id, current_user)
     except services.PhoneError:
@@ -362,8 +365,7 @@ def blocked():
 @bp.post("/admin/phone/blocked/<int:block_id>/delete")
 @roles_required("admin")
 def unblock(block_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    _require_csrf()
     services.unblock_number(current_user, block_id)
     flash(_("Number unblocked."), "ok")
     return redirect(url_for("phone.blocked"))
