@@ -1,25 +1,15 @@
-"""JSON routes of the phone channel: the CTI webhook PBXs post to, and the call log for API clients."""
+"""The CTI webhook PBXs post their call events to (the call log's JSON is in the api area)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from flask import Blueprint, jsonify, request
 
-from flask import Blueprint, abort, g, jsonify, request
-
-from channels.identity import normalise_phone
-from channels.phone import OUTCOMES, SIGNATURE_HEADER, signature_valid
-from helpdesk.blueprints.api import FieldError, authenticate, field_error
-from helpdesk.extensions import db
-from helpdesk.models import Ticket
+from channels.phone import SIGNATURE_HEADER, signature_valid
 from helpdesk.phone import services
-from helpdesk.services import tickets as ticket_service
 
-cti_bp = Blueprint("phone_cti", __name__)  # token in the URL, no session: CSRF-exempt (see area.py)
-bp = Blueprint("phone_api", __name__)
-bp.before_request(authenticate)  # an API token or the agent's session, as for the rest of /api/v1
-bp.register_error_handler(FieldError, field_error)
+bp = Blueprint("phone_api", __name__)  # token in the URL, no session: CSRF-exempt (see area.py)
 
 
-@cti_bp.post("/cti/<token>")
+@bp.post("/api/v1/cti/<token>")
 def cti_event(token: str):
     """One generic CTI event (Zammad-compatible), form-encoded or JSON.
 
@@ -42,64 +32,3 @@ def cti_event(token: str):
     if taken.reject:
         return jsonify({"action": "reject", "reason": "busy"})
     return jsonify({})
-
-
-def _instant(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise FieldError(name, "must be an ISO 8601 date or date and time", 400) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _int(name: str, default: int | None, low: int, high: int) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise FieldError(name, f"must be a whole number from {low} to {high}", 400)
-    return int(value)
-
-
-@bp.get("/calls")
-def list_calls():
-    """The call log: ?since=&until= (ISO 8601, by offered time), line (E.164), outcome, agent (id),
-    direction, number (the caller), limit, offset. Leads, managers and admins see every call;
-    an agent their own."""
-    outcome = request.args.get("outcome") or None
-    if outcome is not None and outcome not in OUTCOMES:
-        raise FieldError("outcome", f"must be one of: {', '.join(OUTCOMES)}", 400)
-    direction = request.args.get("direction") or None
-    if direction not in (None, "in", "out"):
-        raise FieldError("direction", "must be 'in' or 'out'", 400)
-    line_id = None
-    if request.args.get("line"):
-        number = normalise_phone(request.args["line"])
-        line = services._line(number) if number else None
-        if line is None:
-            raise FieldError("line", "is not one of our lines", 400)
-        line_id = line.id
-    number = None
-    if request.args.get("number"):
-        number = normalise_phone(request.args["number"])
-        if number is None:
-            raise FieldError("number", "is not a phone number", 400)
-    agent_id = _int("agent", None, 1, 2**31 - 1)
-    if g.api_user.has_role("agent"):
-        agent_id = g.api_user.id
-    filters = services.CallFilter(since=_instant("since"), until=_instant("until"), line_id=line_id, outcome=outcome,
-                                  agent_id=agent_id, direction=direction, number=number)
-    limit, offset = _int("limit", 100, 1, 1000), _int("offset", 0, 0, 10**9)
-    rows = services.call_log(filters, limit=limit, offset=offset)
-    return jsonify({"calls": [services.call_json(c) for c in rows], "limit": limit, "offset": offset})
-
-
-@bp.get("/tickets/<int:ticket_id>/calls")
-def ticket_calls(ticket_id: int):
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or not ticket_service.can_see(g.api_user, ticket):
-        abort(404, description=f"no ticket with id {ticket_id}")
-    return jsonify({"calls": [services.call_json(c) for c in services.calls_of_ticket(ticket_id)]})

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from channels.phone import display_number
-    from helpdesk import periodic
-    from helpdesk.extensions import csrf
-    from helpdesk.phone import api, cli, services, views
+    from helpdesk.core import periodic
+    from helpdesk.core.extensions import csrf
+    from helpdesk.phone import api, cli, jobs, views
 
-    csrf.exempt(api.cti_bp)  # posted by PBXs with a token in the URL, never from a browser session
+    csrf.exempt(api.bp)  # posted by PBXs with a token in the URL, never from a browser session
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.cti_bp, url_prefix="/api/v1")
-    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(api.bp)
     app.context_processor(views.template_helpers)
     app.add_template_filter(views.outcome_label, "call_outcome")
     app.add_template_filter(display_number, "phone_number")
-    periodic.register(app, services.sweep)
+    periodic.register(app, jobs.sweep)
     app.cli.add_command(cli.phone)

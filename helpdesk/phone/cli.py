@@ -11,10 +11,10 @@ import click
 from flask import current_app
 
 from channels.phone.simulation import day_of_calls
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import User
 from helpdesk.models.phone import PhoneLine
-from helpdesk.services.calendars import get_calendar
+from helpdesk.calendars.services import get_calendar
 
 
 @click.group("phone")

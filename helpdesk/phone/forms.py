@@ -7,7 +7,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from channels.identity import normalise_phone
-from helpdesk.forms import KontaktForm
+from helpdesk.web.forms import KontaktForm
 from helpdesk.models.phone import ATTEMPT_OUTCOMES
 from helpdesk.phone.labels import ATTEMPT_LABELS
 

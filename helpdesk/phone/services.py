@@ -29,8 +29,9 @@ from channels.phone import (
 )
 from channels.phone.events import CallEvent
 from routing.defaults import CUSTOMER_SERVICE, PHONE_LINES
-from helpdesk import intake, jobs
-from helpdesk.extensions import db
+from helpdesk.core import jobs
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
 from helpdesk.models import Category, Customer, CustomerPhone, Team, Ticket, User
 from helpdesk.models.core import OPEN_STATUSES
 from helpdesk.models.phone import (
@@ -38,8 +39,9 @@ from helpdesk.models.phone import (
 )
 from helpdesk.models.types import utcnow
 from helpdesk.phone.labels import ATTEMPT_LABELS
-from helpdesk.services import audit, tickets
-from helpdesk.services.calendars import get_calendar
+from helpdesk.audit import services as audit
+from helpdesk.tickets import services as tickets
+from helpdesk.calendars.services import get_calendar
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +198,7 @@ def process_events() -> int:
         call = _apply(call_id, by_call[call_id])
         for row in by_call[call_id]:
             row.status, row.processed_at = "processed", now
-        if call.outcome is not None and _needs_callback(call) and not call.callback_done:
+        if call.outcome is not None and needs_callback(call) and not call.callback_done:
             callbacks.append(call.id)
     db.session.commit()
     for call_pk in callbacks:
@@ -231,7 +233,7 @@ def _apply(call_id: str, new_rows: list[PhoneEvent]) -> Call:
     rows = list({row.id: row for row in [*rows, *new_rows]}.values())
     state = CallState.of(call_id, [_parsed(row) for row in rows], rejected=any(row.rejected for row in rows))
     first = state.summary()
-    line = _line(first.line)
+    line = line_by_number(first.line)
     summary = state.summary(line_rules(line))
     write_summary(call, summary, line)
     return call
@@ -244,7 +246,7 @@ def line_rules(line: PhoneLine | None) -> LineRules:
                      out_of_hours_callbacks=line.out_of_hours_callbacks)
 
 
-def _line(number: str) -> PhoneLine | None:
+def line_by_number(number: str) -> PhoneLine | None:
     return db.session.scalar(db.select(PhoneLine).filter_by(number=number)) if number else None
 
 
@@ -297,10 +299,10 @@ def summary_of(call: Call) -> CallSummary:
         agent_user=call.agent_user, answering_number=call.answering_number, offered_at=call.offered_at,
         answered_at=call.answered_at, ended_at=call.ended_at, wait_seconds=call.wait_seconds,
         talk_seconds=call.talk_seconds, outcome=call.outcome, cause=call.cause, out_of_hours=call.out_of_hours,
-        needs_callback=_needs_callback(call))
+        needs_callback=needs_callback(call))
 
 
-def _needs_callback(call: Call) -> bool:
+def needs_callback(call: Call) -> bool:
     if call.direction != "in" or not call.caller or call.source != "pbx":
         return False
     if call.outcome == "out_of_hours":
@@ -316,7 +318,7 @@ def open_callback(call_pk: int) -> int | None:
     is the call id); returns the ticket id."""
     call = db.session.scalar(db.select(Call).filter_by(id=call_pk).with_for_update()
                              .execution_options(populate_existing=True))
-    if call is None or call.callback_done or not _needs_callback(call):
+    if call is None or call.callback_done or not needs_callback(call):
         db.session.rollback()
         return call.ticket_id if call else None
     summary, line = summary_of(call), call.line
@@ -679,18 +681,3 @@ def set_agent_phone(actor: User | None, user_id: int, *, extension: str, number:
         db.session.rollback()
         raise PhoneError(_("This extension or number belongs to another agent.")) from None
     return row
-
-
-def sweep() -> None:
-    """The minute sweep: process events still waiting (their job was lost), and open the
-    callbacks a crash left unopened."""
-    waiting = db.session.scalar(db.select(PhoneEvent.id).filter_by(status="received").limit(1))
-    pending = [call.id for call in db.session.scalars(db.select(Call).where(
-        Call.state == "ended", Call.callback_done.is_(False), Call.direction == "in", Call.caller != "",
-        Call.source == "pbx", Call.outcome.in_([*CALLBACK_OUTCOMES, "out_of_hours"]),
-        Call.ended_at < utcnow() - timedelta(seconds=30)).order_by(Call.id).limit(500)) if _needs_callback(call)]
-    db.session.rollback()
-    if waiting is not None:
-        jobs.enqueue_once(process_events)
-    for call_pk in pending:
-        jobs.enqueue(open_callback, call_pk)

@@ -15,16 +15,17 @@ from flask_wtf import FlaskForm
 
 from channels.identity import normalise_phone
 from channels.phone import OUTCOMES, display_number
-from helpdesk.auth import LEADS, STAFF, roles_required
-from helpdesk.extensions import db
+from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, Ticket, User
 from helpdesk.models.phone import AgentPhone, BlockedNumber, Call, Pbx, PhoneEvent, PhoneLine
 from helpdesk.phone import services
 from helpdesk.phone.forms import (AgentPhoneForm, AttemptForm, BlockForm, CallFilterForm, LineForm, LogCallForm,
                                   ManualCallForm, PbxForm, PbxSettingsForm)
 from helpdesk.phone.labels import ATTEMPT_LABELS, DIRECTION_LABELS, OUTCOME_LABELS, STATE_LABELS
-from helpdesk.services.calendars import list_calendars
-from helpdesk.views import label_of
+from helpdesk.calendars.services import list_calendars
+from helpdesk.tickets.views import visible_ticket_or_404
+from helpdesk.web.helpers import label_of
 
 bp = Blueprint("phone", __name__)
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -99,7 +100,7 @@ def call(call_pk: int):
             flash(str(error), "error")
         else:
             flash(_("Call logged on %(number)s.", number=ticket.number), "ok")
-            return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+            return redirect(url_for("tickets.ticket", ticket_id=ticket.id))
     return render_template("phone/call.html", card=card, form=form), (422 if form.errors else 200)
 
 
@@ -189,15 +190,13 @@ def log_manual():
             flash(str(error), "error")
         else:
             flash(_("Call logged on %(number)s.", number=ticket.number), "ok")
-            return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+            return redirect(url_for("tickets.ticket", ticket_id=ticket.id))
     return render_template("phone/log.html", form=form), (422 if request.method == "POST" else 200)
 
 
 @bp.post("/agent/tickets/<int:ticket_id>/callback-attempt")
 @roles_required(*STAFF)
 def callback_attempt(ticket_id: int):
-    from helpdesk.blueprints.agent import visible_ticket_or_404
-
     visible_ticket_or_404(ticket_id)
     form = AttemptForm(prefix="attempt")
     if not form.validate_on_submit():
@@ -210,7 +209,7 @@ def callback_attempt(ticket_id: int):
             flash(str(error), "error")
         else:
             flash(_("Callback attempt recorded."), "ok")
-    return redirect(url_for("agent.ticket", ticket_id=ticket_id))
+    return redirect(url_for("tickets.ticket", ticket_id=ticket_id))
 
 
 # --- template helpers ------------------------------------------------------------------------

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import Message, Ticket
 from helpdesk.models.phone import Call, Callback, PhoneLine
 from helpdesk.models.sla import SlaClock
+from helpdesk.phone import jobs as phone_jobs
 from helpdesk.phone import services
 from tests.conftest import csrf_token_from, login
 from tests.helpdesk.phone.conftest import CALLER, local
@@ -56,7 +57,7 @@ def test_out_of_hours_calls_on_a_line_that_does_not_call_back(pbx):
     db.session.commit()
     call = missed(pbx, "n1", local(2025, 12, 1, 23, 30))
     assert call.outcome == "out_of_hours" and call.ticket_id is None
-    services.sweep()
+    phone_jobs.sweep()
     assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 0
 
 

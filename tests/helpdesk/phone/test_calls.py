@@ -5,9 +5,9 @@ import json
 from datetime import timedelta
 
 from channels import InboundContact
-from helpdesk import intake
-from helpdesk.auth import issue_api_token
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.web.auth import issue_api_token
+from helpdesk.core.extensions import db
 from helpdesk.models import Message, Ticket
 from helpdesk.models.phone import AgentPhone, BlockedNumber, Call, PhoneLine
 from helpdesk.models.sla import SlaClock

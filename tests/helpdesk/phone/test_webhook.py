@@ -6,9 +6,10 @@ import random
 from datetime import timedelta
 
 from channels.phone import sign
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import RawContact, Ticket
 from helpdesk.models.phone import Call, Callback, PhoneEvent
+from helpdesk.phone import jobs as phone_jobs
 from helpdesk.phone import services
 from tests.conftest import csrf_token_from, login
 from tests.helpdesk.phone.conftest import CALLER, LINE_660, TOKEN, Pbx, local
@@ -187,7 +188,7 @@ def test_a_signature_is_checked_when_sent_and_when_required(app, client):
 def test_events_are_processed_by_an_rq_worker(app, pbx, redis_url, monkeypatch):
     import uuid
 
-    from helpdesk import jobs
+    from helpdesk.core import jobs
 
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
@@ -209,7 +210,7 @@ def test_events_are_processed_by_an_rq_worker(app, pbx, redis_url, monkeypatch):
 
 def test_the_sweep_opens_a_callback_a_crash_left_unopened(pbx, monkeypatch):
     # A mock, as nothing real crashes on cue: intake failing once while the callback is opened.
-    from helpdesk import intake
+    from helpdesk.intake import services as intake
 
     real = intake.receive
 
@@ -220,7 +221,7 @@ def test_the_sweep_opens_a_callback_a_crash_left_unopened(pbx, monkeypatch):
     pbx.call("k1", [("newCall", MONDAY_10, {}), ("hangup", MONDAY_10 + timedelta(seconds=60), {"cause": "cancel"})])
     assert call_of("k1").ticket_id is None and not call_of("k1").callback_done
     monkeypatch.setattr(intake, "receive", real)
-    services.sweep()
+    phone_jobs.sweep()
     assert call_of("k1").callback_done and count(Ticket) == 1
-    services.sweep()
+    phone_jobs.sweep()
     assert count(Ticket) == 1 and json.loads(db.session.scalars(db.select(RawContact)).one().payload)["call_id"] == "k1"
