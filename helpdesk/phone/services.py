@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert
+from sqlalchemy import and_, bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
 
 from channels.identity import normalise_phone
@@ -137,6 +137,12 @@ class Taken:
     reject: bool = False
 
 
+# Built once (the webhook is the busiest writer): the block list is asked inside the INSERT.
+_STORE_EVENT = insert(PhoneEvent.__table__).values(
+    rejected=and_(bindparam("check"), exists().where(BlockedNumber.number == bindparam("caller")))
+).returning(PhoneEvent.id, PhoneEvent.rejected)
+
+
 def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     """Store one CTI event exactly as received (one INSERT), then queue its processing.
 
@@ -152,16 +158,15 @@ def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     except Exception as error:  # a bug in the parser must not lose the event
         log.exception("CTI event could not be parsed")
         event, reason = None, f"{type(error).__name__}: {error}"
-    rejected = False
-    if event and event.event == "newCall" and event.direction == "in" and event.caller:
-        # The block list is asked inside the same INSERT: one round trip per event.
-        rejected = db.exists().where(BlockedNumber.number == event.caller)
+    check = bool(event and event.event == "newCall" and event.direction == "in" and event.caller)
     values = dict(pbx_id=sender.pbx_id, payload=body, media_type=(media_type or "")[:100], received_at=now,
-                  status="dead" if reason else "received", reason=reason, rejected=rejected,
-                  call_id=event.call_id if event else None, event=event.event if event else None)
-    event_id, reject = db.session.execute(insert(PhoneEvent.__table__).values(**values)
-                                          .returning(PhoneEvent.id, PhoneEvent.rejected)).one()
-    db.session.commit()
+                  status="dead" if reason else "received", reason=reason, check=check,
+                  caller=event.caller if check else "", call_id=event.call_id if event else None,
+                  event=event.event if event else None)
+    db.session.rollback()  # nothing of the session's (the token lookup) is held across the insert
+    # Its own statement in autocommit: one round trip stores the event (no BEGIN, no COMMIT).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        event_id, reject = conn.execute(_STORE_EVENT, values).one()
     if reason is None:
         jobs.enqueue_once(process_events)
     return Taken(event_id, reason, bool(reject))
