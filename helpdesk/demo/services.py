@@ -23,6 +23,7 @@ from helpdesk.core.extensions import db
 from helpdesk.intake import services as intake
 from helpdesk.models import Ticket, User
 from helpdesk.models.types import as_of, utcnow
+from helpdesk.phone import services as phone_service
 from helpdesk.sla.services.policies import get_policy
 from helpdesk.staff.services import create_staff
 from helpdesk.tickets import services as ticket_service
@@ -183,6 +184,12 @@ def load_demo_data(seed: int = 20251207) -> bool:
                 swept = at
             _happen(stories[n], step, n, agents, rng)
     periodic.sweep()
+    # Three weeks of calls, as the PBX reports them, for the call log and the reports; the last
+    # day's missed calls are the callbacks still to make.
+    now = utcnow()
+    today = now.astimezone(WARSAW).date()
+    phone_service.load_simulated_days(today - timedelta(days=21), today - timedelta(days=1), scale=0.15, seed=seed,
+                                      callbacks_since=now - timedelta(days=1))
     return True
 
 
