@@ -28,17 +28,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _ensure_secret_key(app)
 
-    from helpdesk.extensions import babel, csrf, db, login_manager, migrate
+    from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Warsaw")
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)
 
     from helpdesk import auth, cli, intake, mail, routing_service, sla, views
+    from helpdesk.portal import area as portal_area
     from helpdesk.blueprints import register_blueprints
 
     auth.init_app(app)
@@ -51,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     routing_service.init_app(app)
     sla.init_app(app)
     mail.init_app(app)
+    portal_area.init_app(app)  # after mail: its receivers see replies mail has queued
     return app
 
 
