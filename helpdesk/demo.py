@@ -8,10 +8,12 @@ from datetime import timedelta
 from channels import InboundContact
 from helpdesk import intake
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, User
+from helpdesk.models import Customer, CustomerEmail, Ticket, User
+from helpdesk.models.portal import PortalAccount
 from helpdesk.models.types import utcnow
 from helpdesk.reference import ensure_reference_data
 from helpdesk.services import tickets as ticket_service
+from helpdesk.portal.services import create_account
 from helpdesk.services.staff import create_staff
 
 DEMO_PASSWORD = "demo"
@@ -86,6 +88,12 @@ REQUESTS = [
 ]
 
 STATUS_MIX = ["new", "new", "open", "open", "waiting", "solved", "closed"]
+# Customers with a zone account (password "demo", outside the password rules as the staff's is).
+ZONE_CUSTOMERS = [
+    ("Ewa Nowak", "ewa.nowak@demo.kontakt.pl", "+48601555111"),
+    ("Jan Kowalski", "jan.kowalski@demo.kontakt.pl", "+48601555222"),
+]
+ZONE_STATUSES = ["new", "waiting", "solved", "open"]
 
 
 def load_demo_data(seed: int = 20251207) -> bool:
@@ -99,11 +107,14 @@ def load_demo_data(seed: int = 20251207) -> bool:
                                     skills=skills, languages=languages, presence=presence)
     rng = random.Random(seed)
     now = utcnow()
-    for n in range(36):
+    for n in range(36 + 4 * len(ZONE_CUSTOMERS)):
         channel, category, subject, text, language = REQUESTS[n % len(REQUESTS)]
         name, email, phone = CUSTOMERS[n % len(CUSTOMERS)]
         if language == "en":
             name, email, phone = CUSTOMERS[-1]
+        if n >= 36:  # the zone's demo customers: four requests each, in different states
+            name, email, phone = ZONE_CUSTOMERS[(n - 36) // 4]
+            channel, language = ("webform" if n % 2 else "email"), "pl"
         received_at = now - timedelta(hours=rng.uniform(0.5, 24 * 12))
         contact = InboundContact(channel=channel, received_at=received_at, line=_line(channel, n), from_email=email,
                                  from_name=name, from_phone=phone if channel == "phone" else "",
@@ -112,8 +123,19 @@ def load_demo_data(seed: int = 20251207) -> bool:
                                   payload=json.dumps({"subject": subject, "text": text}).encode(),
                                   dedup_key=f"demo:{n}")
         ticket = intake.receive(raw.id, contact)
-        _progress(ticket, STATUS_MIX[n % len(STATUS_MIX)], staff, rng)
+        _progress(ticket, (ZONE_STATUSES[n % 4] if n >= 36 else STATUS_MIX[n % len(STATUS_MIX)]), staff, rng)
+    for _, email, _ in ZONE_CUSTOMERS:
+        create_account(db.session.scalar(db.select(CustomerEmail).filter_by(address=email)).customer, DEMO_PASSWORD)
     return True
+
+
+def zone_logins() -> list[tuple[str, str]]:
+    """(e-mail, customer number) of the demo's customer zone accounts."""
+    rows = db.session.execute(db.select(PortalAccount.email, Customer.customer_number)
+                              .join(Customer, Customer.id == PortalAccount.customer_id)
+                              .where(PortalAccount.email.in_([e for _, e, _ in ZONE_CUSTOMERS]))
+                              .order_by(PortalAccount.id)).all()
+    return [tuple(row) for row in rows]
 
 
 def _line(channel: str, n: int) -> str:
