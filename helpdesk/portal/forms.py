@@ -6,7 +6,8 @@ from wtforms import BooleanField, EmailField, HiddenField, MultipleFileField, Pa
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from helpdesk.forms import KontaktForm, check_attachments
+from helpdesk.intake.forms import check_attachments
+from helpdesk.web.forms import KontaktForm
 
 NOTIFY_LABELS = {
     "every": _l("Every reply from us, by e-mail"),

@@ -1,4 +1,4 @@
-"""The customer zone's mail, sent as jobs over the app's SMTP connection (helpdesk.mailer).
+"""The customer zone's mail, sent as jobs over the app's SMTP connection (helpdesk.core.mailer).
 
 Jobs take ids and strings, never ORM objects. A token is handed to its mail job as the
 only place it exists unhashed; the job checks it is still usable before sending. A
@@ -11,8 +11,8 @@ from datetime import datetime
 from flask import current_app
 
 from channels.email import compose
-from helpdesk.extensions import db
-from helpdesk.mailer import connection
+from helpdesk.core.extensions import db
+from helpdesk.core.mailer import connection
 from helpdesk.models import Customer, Ticket
 from helpdesk.models.portal import PortalAccount, PortalToken
 from helpdesk.portal import services
@@ -110,7 +110,7 @@ def send_ticket_notices(ticket_id: int) -> None:
 
 def on_ticket_committed(ticket_id: int) -> None:
     """Receiver (ticket_committed): send the ticket's status notices as a job."""
-    from helpdesk.jobs import enqueue
+    from helpdesk.core.jobs import enqueue
 
     if services.notices_due(ticket_id):
         enqueue(send_ticket_notices, ticket_id, low_priority=True)
@@ -135,7 +135,7 @@ def send_digest(account_id: int) -> None:
 
 def sweep() -> None:
     """The minute sweep: status notices whose job was lost, and the digests that are due."""
-    from helpdesk.jobs import enqueue
+    from helpdesk.core.jobs import enqueue
 
     for ticket_id in services.notices_due():
         enqueue(send_ticket_notices, ticket_id, low_priority=True)

@@ -23,16 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from channels import InboundAttachment
 from channels.identity import normalise_email, normalise_phone
 from channels.webform import FormSubmission, to_contact, to_payload
-from helpdesk import intake
-from helpdesk.auth import check_password, hash_password, needs_rehash
-from helpdesk.extensions import db
-from helpdesk.mail.inbound import reopen_allowed
+from helpdesk.intake import services as intake
+from helpdesk.web.auth import check_password, hash_password, needs_rehash
+from helpdesk.core.extensions import db
+from helpdesk.mail.services.inbound import reopen_allowed
 from helpdesk.models import Attachment, Customer, CustomerEmail, CustomerPhone, Message, RawContact, Ticket, User
 from helpdesk.models.portal import (NOTIFY_CHOICES, PortalAccount, PortalLoginThrottle, PortalNotice,
                                     PortalSecurityEvent, PortalSession, PortalSettings, PortalToken)
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
-from helpdesk.services import tickets as ticket_service
+from helpdesk.audit import services as audit
+from helpdesk.tickets import services as ticket_service
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PORTAL_SOURCE = "customer-zone"  # the source of raw contacts written in the zone

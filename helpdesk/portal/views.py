@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from helpdesk import jobs, storage
-from helpdesk.auth import LEADS, STAFF, roles_required
-from helpdesk.blueprints.public import contact_form
-from helpdesk.extensions import db, limiter
-from helpdesk.forms import uploaded_attachments
-from helpdesk.mail.outbound import expected_answer_by, format_due
+from helpdesk.core import jobs, storage
+from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.intake.views import contact_form
+from helpdesk.core.extensions import db, limiter
+from helpdesk.intake.forms import uploaded_attachments
+from helpdesk.mail.services.outbound import expected_answer_by, format_due
 from helpdesk.models import Customer, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.portal import jobs as portal_jobs
@@ -31,7 +31,7 @@ from helpdesk.portal import services
 from helpdesk.portal.forms import (NOTIFY_LABELS, ActionForm, ChangePasswordForm, CodeForm, ConfirmTotpForm,
                                    DisableTotpForm, EmailForm, ForgotForm, LoginForm, NewPasswordForm, NotifyForm,
                                    PhoneForm, RegisterForm, ReplyForm, RequireTotpForm)
-from helpdesk.services.tickets import visible_tickets
+from helpdesk.tickets.services import visible_tickets
 
 bp = Blueprint("portal", __name__)
 

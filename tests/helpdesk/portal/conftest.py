@@ -9,8 +9,8 @@ from email.policy import default as default_policy
 import pytest
 
 from channels import InboundContact
-from helpdesk import intake
-from helpdesk.extensions import db, limiter
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db, limiter
 from helpdesk.models import Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.portal import services

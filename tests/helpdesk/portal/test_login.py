@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.portal import PortalSecurityEvent, PortalSession
 from tests.conftest import login as staff_login
 from tests.helpdesk.portal.conftest import PASSWORD, body, mails, post_form, zone_cookie, zone_login

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.portal import PortalToken
 from tests.helpdesk.portal.conftest import PASSWORD, link_in, mails, post_form, zone_login
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.models.portal import PortalAccount, PortalToken
-from helpdesk.services import tickets as ticket_service
+from helpdesk.tickets import services as ticket_service
 from tests.conftest import csrf_token_from
 from tests.conftest import login as staff_login
 from tests.helpdesk.portal.conftest import PASSWORD, body, link_in, mails, post_form, zone_login

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pyotp
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.portal import PortalAccount
 from helpdesk.models.types import utcnow
 from tests.conftest import csrf_token_from
