@@ -16,8 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # The product's areas, each wired by its helpdesk/<area>/area.py. Order matters for receivers
 # of the same signal: a new ticket is routed (and its SLA policy attached) before its
-# acknowledgement quotes the first-response deadline; the customer zone after mail, whose
-# queued replies it holds back for customers who asked for fewer e-mails.
+# acknowledgement quotes the first-response deadline.
 AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "portal", "api", "staff", "demo",
          "admin")
 

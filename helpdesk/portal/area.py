@@ -12,7 +12,7 @@ from helpdesk.portal import jobs, services, views
 def init_app(app) -> None:
     app.register_blueprint(views.bp)
     signals.ticket_opened.connect(services.on_ticket_opened)
-    signals.message_added.connect(services.on_message_added)  # after mail's: it sees what mail queued
+    signals.message_added.connect(services.on_message_added)
     signals.status_changed.connect(services.on_status_changed)
     signals.ticket_committed.connect(jobs.on_ticket_committed)
     periodic.register(app, jobs.sweep)

@@ -27,6 +27,7 @@ from helpdesk.intake import services as intake
 from helpdesk.web.auth import check_password, hash_password, needs_rehash
 from helpdesk.core.extensions import db
 from helpdesk.mail.services.inbound import reopen_allowed
+from helpdesk.mail.services.outbound import goes_by_mail
 from helpdesk.models import Attachment, Customer, CustomerEmail, CustomerPhone, Message, RawContact, Ticket, User
 from helpdesk.models.portal import (NOTIFY_CHOICES, PortalAccount, PortalLoginThrottle, PortalNotice,
                                     PortalSecurityEvent, PortalSession, PortalSettings, PortalToken)
@@ -796,9 +797,12 @@ def _account_of_ticket(ticket: Ticket) -> PortalAccount | None:
 
 
 def on_message_added(message: Message) -> None:
-    """Receiver (message_added, after mail queued it): a reply for a customer who asked for
-    status changes only is not mailed (it is in the zone); for a digest it waits for the digest."""
-    if message.delivery_status != "queued":
+    """Receiver (message_added): a reply for a customer who asked for status changes only is
+    not mailed (it is in the zone); for a digest it waits for the digest.
+
+    Whichever receiver runs first, mail's mark_queued queues only a message with no delivery
+    status yet, so "in-zone" set here stays."""
+    if not goes_by_mail(message) or message.delivery_status not in (None, "queued"):
         return
     account = _account_of_ticket(message.ticket)
     if account is None or account.notify == "every":
