@@ -16,6 +16,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.portal import services
 from tests.conftest import csrf_token_from
 from tests.fixtures.mailservers import smtp_server  # noqa: F401  (pytest fixture)
+from tests.helpdesk.mail.test_outbound import smtp  # noqa: F401  (pytest fixture: the app sends to the sink)
 
 PASSWORD = "Wiosenny deszcz nad Wisłą"
 
@@ -26,14 +27,6 @@ def _fresh_limits(app):
     limiter.reset()
     yield
     limiter.reset()
-
-
-@pytest.fixture
-def smtp(app, smtp_server, monkeypatch):
-    monkeypatch.setitem(app.config, "SMTP_HOST", smtp_server.host)
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "SMTP_SECURITY", "none")
-    return smtp_server
 
 
 def mails(sink, to: str | None = None, subject: str = "") -> list:

@@ -149,12 +149,18 @@ def test_phone_numbers_are_added_checked_and_removed(app, client, make_customer)
     assert db.session.get(Customer, customer.id).phones == []
 
 
-def test_status_changes_only_means_no_reply_mail_but_a_status_mail(app, client, smtp, make_customer, make_staff):
+def choose_notifications(client, smtp, make_customer, make_staff, choice: str):
+    """A customer with one ticket who chose ``choice`` in the zone; (tickets, an agent)."""
     customer, tickets, _ = make_customer()
     zone_login(client, customer.customer_number)
-    post_form(client, "/portal/account", "/portal/account", {"notify-notify": "status"})
+    post_form(client, "/portal/account", "/portal/account", {"notify-notify": choice})
     agent = make_staff(role="admin")
     smtp.received.clear()
+    return tickets, agent
+
+
+def test_status_changes_only_means_no_reply_mail_but_a_status_mail(app, client, smtp, make_customer, make_staff):
+    tickets, agent = choose_notifications(client, smtp, make_customer, make_staff, "status")
     ticket_service.reply(tickets[0].id, agent, "Sprawdzamy.")
     assert mails(smtp) == []  # the reply waits in the zone
     ticket_service.change_status(tickets[0].id, agent, "solved")
@@ -172,11 +178,7 @@ def test_every_reply_is_the_default(app, client, smtp, make_customer, make_staff
 
 
 def test_the_daily_digest_gathers_replies_and_changes(app, client, smtp, make_customer, make_staff, monkeypatch):
-    customer, tickets, _ = make_customer()
-    zone_login(client, customer.customer_number)
-    post_form(client, "/portal/account", "/portal/account", {"notify-notify": "digest"})
-    agent = make_staff(role="admin")
-    smtp.received.clear()
+    tickets, agent = choose_notifications(client, smtp, make_customer, make_staff, "digest")
     ticket_service.reply(tickets[0].id, agent, "Potrzebujemy potwierdzenia.")
     ticket_service.change_status(tickets[0].id, agent, "waiting")
     assert mails(smtp) == []
