@@ -147,21 +147,27 @@ def follow_status_link(token: str) -> StatusLink | None:
     return StatusLink(link, ticket)
 
 
+def _links_of_customer(customer_id: int):
+    """A select of the private links to the customer's tickets, also those made on the
+    confirmation page before the ticket was opened (they name the raw contact)."""
+    ticket_ids = db.select(Ticket.id).where(Ticket.customer_id == customer_id)
+    raw_ids = db.select(RawContact.id).where(RawContact.ticket_id.in_(ticket_ids))
+    return db.select(PortalToken).where(PortalToken.kind == "status", PortalToken.ticket_id.in_(ticket_ids)
+                                        | PortalToken.raw_contact_id.in_(raw_ids))
+
+
 def status_links_of(customer_id: int) -> list[PortalToken]:
     """The customer's private links (all of their tickets), newest first, for staff."""
-    ticket_ids = db.select(Ticket.id).where(Ticket.customer_id == customer_id)
-    return db.session.scalars(db.select(PortalToken).where(
-        PortalToken.kind == "status", PortalToken.ticket_id.in_(ticket_ids)).order_by(PortalToken.id.desc())).all()
+    return db.session.scalars(_links_of_customer(customer_id).order_by(PortalToken.id.desc())).all()
 
 
 def revoke_status_link(customer_id: int, link_id: int, actor: User) -> None:
-    link = db.session.get(PortalToken, link_id)
-    ticket = db.session.get(Ticket, link.ticket_id) if link and link.ticket_id else None
-    if link is None or link.kind != "status" or ticket is None or ticket.customer_id != customer_id:
+    link = db.session.scalar(_links_of_customer(customer_id).where(PortalToken.id == link_id))
+    if link is None:
         raise PortalError("no-such-link")
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-        audit.record(actor, "portal-link", link.id, "revoke", ticket=ticket.number)
+        audit.record(actor, "portal-link", link.id, "revoke")
     db.session.commit()
 
 
