@@ -406,7 +406,6 @@ def login(login_name: str, password: str, client: Client = Client()) -> LoginRes
     PORTAL_LOCKOUT_FAILURES failures within PORTAL_LOCKOUT_WINDOW_MINUTES lock the account
     (or the unknown login name) for PORTAL_LOCKOUT_MINUTES; a success clears the count.
     """
-    config = current_app.config
     account = find_account(login_name)
     throttle = _throttle(_throttle_key(account, login_name))
     now = utcnow()
@@ -415,32 +414,41 @@ def login(login_name: str, password: str, client: Client = Client()) -> LoginRes
         db.session.commit()
         return LoginResult("locked", locked_until=throttle.locked_until)
     if check_password(account.password_hash if account else None, password):
-        db.session.delete(throttle)
+        stage = "totp" if account.totp_enabled else ("enrol" if settings().require_totp else "full")
+        if stage != "totp":  # with a second step to come, its failures count on
+            db.session.delete(throttle)
         if needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
         account.last_login_at = now
         log_event(account, "login", client)
-        stage = "totp" if account.totp_enabled else ("enrol" if settings().require_totp else "full")
         token = _start_session(account, stage, client)
         db.session.commit()
         return LoginResult("ok", session_token=token, stage=stage, account_id=account.id)
+    until = _count_failure(throttle, account, "login-failed", client)
+    db.session.commit()
+    if until is not None:
+        return LoginResult("locked", locked_until=until, lock_started=account is not None,
+                           account_id=account.id if account else None)
+    return LoginResult("failed")
+
+
+def _count_failure(throttle: PortalLoginThrottle, account: PortalAccount | None, kind: str,
+                   client: Client) -> datetime | None:
+    """Count one failed try (a password, or a second-step code) in the caller's transaction;
+    until when the login is now locked, when this try locked it."""
+    config = current_app.config
+    now = utcnow()
     if throttle.window_started_at <= now - timedelta(minutes=config["PORTAL_LOCKOUT_WINDOW_MINUTES"]) or \
             throttle.locked_until is not None:
         throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
     throttle.failures += 1
-    locked = throttle.failures >= config["PORTAL_LOCKOUT_FAILURES"]
-    if locked:
+    if throttle.failures >= config["PORTAL_LOCKOUT_FAILURES"]:
         throttle.locked_until = now + timedelta(minutes=config["PORTAL_LOCKOUT_MINUTES"])
     if account is not None:
-        log_event(account, "login-failed", client)
-        if locked:
+        log_event(account, kind, client)
+        if throttle.locked_until is not None:
             log_event(account, "locked", client, until=throttle.locked_until.isoformat())
-    until = throttle.locked_until
-    db.session.commit()
-    if locked:
-        return LoginResult("locked", locked_until=until, lock_started=account is not None,
-                           account_id=account.id if account else None)
-    return LoginResult("failed")
+    return throttle.locked_until
 
 
 def unlock(account_id: int, actor: User) -> None:
@@ -607,24 +615,35 @@ def confirm_totp(account: PortalAccount, code: str, client: Client) -> list[str]
     return codes
 
 
-def second_step(session_row: PortalSession, code: str, client: Client) -> bool:
-    """Pass the second step with a current code or an unused recovery code."""
+def second_step(session_row: PortalSession, code: str, client: Client) -> LoginResult:
+    """Pass the second step with a current code or an unused recovery code: "ok", "failed",
+    or "locked" (wrong codes count with wrong passwords; the lock ends the session)."""
     account = session_row.account
+    throttle = _throttle(_throttle_key(account, ""))
+    if throttle.locked_until is not None and throttle.locked_until > utcnow():
+        session_row.ended_at = utcnow()
+        db.session.commit()
+        return LoginResult("locked", locked_until=throttle.locked_until)
     step = _totp_step(account, code)
+    digest = _digest("".join((code or "").split()))
     if step is not None:
         account.totp_last_step = step
         log_event(account, "totp-passed", client)
-    else:
-        digest = _digest("".join((code or "").split()))
-        if digest not in (account.recovery_codes or []):
-            log_event(account, "totp-failed", client)
-            db.session.commit()
-            return False
+    elif digest in (account.recovery_codes or []):
         account.recovery_codes = [c for c in account.recovery_codes if c != digest]
         log_event(account, "recovery-code-used", client, left=len(account.recovery_codes))
+    else:
+        until = _count_failure(throttle, account, "totp-failed", client)
+        if until is not None:
+            session_row.ended_at = utcnow()
+        db.session.commit()
+        if until is not None:
+            return LoginResult("locked", locked_until=until, lock_started=True, account_id=account.id)
+        return LoginResult("failed")
+    db.session.delete(throttle)
     session_row.stage = "full"
     db.session.commit()
-    return True
+    return LoginResult("ok", stage="full", account_id=account.id)
 
 
 def enrolled(session_row: PortalSession) -> None:

@@ -11,8 +11,8 @@ import uuid
 from functools import wraps
 
 import segno
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   send_file, session, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -139,6 +139,11 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _minutes_left(until) -> int:
+    """Whole minutes (rounded up) until the instant, at least one."""
+    return max(1, -int(-(until - utcnow()).total_seconds() // 60))
+
+
 def _failed_attempt(response) -> bool:
     return bool(g.get("portal_failed"))
 
@@ -173,7 +178,7 @@ def login():
         if result.status == "locked":
             if result.lock_started:
                 jobs.enqueue(portal_jobs.lockout_notice, result.account_id, result.locked_until.isoformat())
-            locked_minutes = max(1, -int(-(result.locked_until - utcnow()).total_seconds() // 60))
+            locked_minutes = _minutes_left(result.locked_until)
         else:
             flash(_("Wrong customer number, e-mail address or password."), "error")
     elif request.method == "POST":
@@ -189,9 +194,16 @@ def second_step():
         return redirect(url_for("portal.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if services.second_step(g.zone, form.code.data, _client()):
+        result = services.second_step(g.zone, form.code.data, _client())
+        if result.status == "ok":
             return redirect(url_for("portal.requests"), 303)
         g.portal_failed = True
+        if result.status == "locked":
+            if result.lock_started:
+                jobs.enqueue(portal_jobs.lockout_notice, result.account_id, result.locked_until.isoformat())
+            response = render_template("portal/login.html", form=LoginForm(formdata=None),
+                                       locked_minutes=_minutes_left(result.locked_until))
+            return _forget_cookie(make_response(response, 401))
         form.code.errors.append(_error("wrong-code"))
     return render_template("portal/second_step.html", form=form), 401 if g.get("portal_failed") else 200
 

@@ -106,3 +106,23 @@ def test_a_reply_in_the_zone_appears_on_the_agent_s_ticket(page, open_page, make
     sign_in(agent, "anna@kontakt.test")
     agent.goto(f"/agent/tickets/{tickets[0].id}")
     expect(agent.locator("article.message").last).to_contain_text("Przesyłam numer przelewu: 2025/11/42.")
+
+
+def test_log_in_and_open_a_request_with_the_keyboard_alone(page, make_customer):
+    customer, tickets, _ = make_customer()
+    page.goto("/portal/login")
+    page.get_by_label("Numer klienta lub adres e-mail").focus()
+    page.keyboard.type(customer.customer_number)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Hasło")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Moje zgłoszenia")
+    link = page.get_by_role("link", name=re.compile("Nie widzę wpłaty"))
+    for _ in range(12):  # Tab through the menu to the request
+        page.keyboard.press("Tab")
+        if link.evaluate("element => element === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(tickets[0].number)

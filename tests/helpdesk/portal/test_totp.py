@@ -105,3 +105,20 @@ def test_staff_can_require_it_for_every_customer(app, client, make_customer, mak
     assert client.get("/portal/requests").status_code == 200
     page = client.get("/portal/security").get_data(as_text=True)
     assert "Wyłącz weryfikację dwuetapową" not in page
+
+
+def test_wrong_codes_count_with_wrong_passwords_and_a_password_does_not_reset_them(app, client, make_customer):
+    customer, _, _ = make_customer()
+    zone_login(client, customer.customer_number)
+    enrol(client)
+    browser = app.test_client()
+    for attempt in range(4):
+        zone_login(browser, customer.customer_number)  # the right password each time
+        wrong = post_form(browser, "/portal/login/code", "/portal/login/code", {"code": "99999-99999"})
+        assert wrong.status_code == 401, attempt
+    zone_login(browser, customer.customer_number)
+    locked = post_form(browser, "/portal/login/code", "/portal/login/code", {"code": "99999-99999"})
+    assert "zablokowane jeszcze przez 15 min" in locked.get_data(as_text=True)
+    assert browser.get("/portal/requests").status_code == 302  # the session ended
+    right = zone_login(app.test_client(), customer.customer_number)
+    assert "zablokowane" in right.get_data(as_text=True)  # until the lock ends, or staff lift it
