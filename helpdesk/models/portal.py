@@ -22,7 +22,8 @@ class PortalAccount(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-case, confirmed by mail
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set at enrolment, in use once enabled
+    # The TOTP key, sealed (helpdesk.core.crypto): set at enrolment, in use once enabled.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # a code is accepted once
     recovery_codes: Mapped[list] = mapped_column(JSON, default=list)  # SHA-256 of the unused codes

@@ -23,21 +23,23 @@ from sqlalchemy.exc import IntegrityError
 from channels import InboundAttachment
 from channels.identity import normalise_email, normalise_phone
 from channels.webform import FormSubmission, to_contact, to_payload
-from helpdesk.intake import services as intake
-from helpdesk.web.auth import check_password, hash_password, needs_rehash
+from helpdesk.audit import services as audit
+from helpdesk.core.crypto import InvalidToken, seal, unseal
 from helpdesk.core.extensions import db
+from helpdesk.intake import services as intake
 from helpdesk.mail.services.inbound import reopen_allowed
 from helpdesk.mail.services.outbound import goes_by_mail
 from helpdesk.models import Attachment, Customer, CustomerEmail, CustomerPhone, Message, RawContact, Ticket, User
 from helpdesk.models.portal import (NOTIFY_CHOICES, PortalAccount, PortalLoginThrottle, PortalNotice,
                                     PortalSecurityEvent, PortalSession, PortalSettings, PortalToken)
 from helpdesk.models.types import utcnow
-from helpdesk.audit import services as audit
 from helpdesk.tickets import services as ticket_service
+from helpdesk.web.auth import check_password, hash_password, needs_rehash
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PORTAL_SOURCE = "customer-zone"  # the source of raw contacts written in the zone
 RECOVERY_CODES = 10
+TOTP_PURPOSE = "kontakt customer zone totp keys"
 CUSTOMER_NUMBER_BASE = 20_000_000
 
 
@@ -567,13 +569,18 @@ def begin_totp(account: PortalAccount) -> str:
     """A new secret to enrol (not in use until confirmed with a code); its otpauth:// URI."""
     if account.totp_enabled:
         raise PortalError("totp-already-on")
-    account.totp_secret = pyotp.random_base32()
+    account.totp_secret = seal(pyotp.random_base32(), TOTP_PURPOSE)
     db.session.commit()
     return totp_uri(account)
 
 
 def totp_uri(account: PortalAccount) -> str:
-    return pyotp.TOTP(account.totp_secret).provisioning_uri(name=account.email, issuer_name="Kontakt")
+    return pyotp.TOTP(totp_key(account)).provisioning_uri(name=account.email, issuer_name="Kontakt")
+
+
+def totp_key(account: PortalAccount) -> str:
+    """The account's TOTP key in the clear (for the app to be set up, and to check codes)."""
+    return unseal(account.totp_secret, TOTP_PURPOSE)
 
 
 def _totp_step(account: PortalAccount, code: str) -> int | None:
@@ -581,7 +588,10 @@ def _totp_step(account: PortalAccount, code: str) -> int | None:
     code = "".join((code or "").split())
     if not (account.totp_secret and code.isdigit() and len(code) == 6):
         return None
-    totp = pyotp.TOTP(account.totp_secret)
+    try:
+        totp = pyotp.TOTP(totp_key(account))
+    except InvalidToken:  # sealed under another SECRET_KEY: no code can match
+        return None
     now = utcnow()
     for offset in (0, -1, 1):
         at = now + timedelta(seconds=30 * offset)

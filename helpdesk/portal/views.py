@@ -19,10 +19,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from helpdesk.core import jobs, storage
-from helpdesk.web.auth import LEADS, STAFF, roles_required
-from helpdesk.intake.views import contact_form
 from helpdesk.core.extensions import db, limiter
 from helpdesk.intake.forms import uploaded_attachments
+from helpdesk.intake.views import contact_form
 from helpdesk.mail.services.outbound import expected_answer_by, format_due
 from helpdesk.models import Customer, Ticket
 from helpdesk.models.types import utcnow
@@ -32,6 +31,7 @@ from helpdesk.portal.forms import (NOTIFY_LABELS, ActionForm, ChangePasswordForm
                                    DisableTotpForm, EmailForm, ForgotForm, LoginForm, NewPasswordForm, NotifyForm,
                                    PhoneForm, RegisterForm, ReplyForm, RequireTotpForm)
 from helpdesk.tickets.services import visible_tickets
+from helpdesk.web.auth import LEADS, STAFF, roles_required
 
 bp = Blueprint("portal", __name__)
 
@@ -568,7 +568,7 @@ def totp_setup():
         uri = services.begin_totp(account)
     else:
         uri = services.totp_uri(account)
-    return render_template("portal/totp_setup.html", form=form, qr=_qr_data_uri(uri), secret=account.totp_secret,
+    return render_template("portal/totp_setup.html", form=form, qr=_qr_data_uri(uri), secret=services.totp_key(account),
                            required=g.zone.stage == "enrol"), 422 if form.errors else 200
 
 

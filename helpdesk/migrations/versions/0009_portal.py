@@ -21,7 +21,7 @@ def upgrade():
         sa.Column('customer_id', sa.Integer(), sa.ForeignKey('customers.id', ondelete='CASCADE'), nullable=False),
         sa.Column('email', sa.String(254), nullable=False),
         sa.Column('password_hash', sa.String(200), nullable=False),
-        sa.Column('totp_secret', sa.String(64), nullable=True),
+        sa.Column('totp_secret', sa.String(200), nullable=True),
         sa.Column('totp_enabled_at', UTCDateTime(), nullable=True),
         sa.Column('totp_last_step', sa.Integer(), nullable=True),
         sa.Column('recovery_codes', sa.JSON(), nullable=False),
