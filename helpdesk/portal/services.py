@@ -80,11 +80,15 @@ def customer_number_for(customer_id: int) -> str:
     return body + _luhn_digit(body)
 
 
-def on_ticket_opened(ticket: Ticket) -> None:
-    """Receiver (ticket_opened, before commit): the ticket's customer gets a customer number."""
-    customer = ticket.customer
-    if customer is not None and customer.id is not None and not customer.customer_number:
+def customer_number(customer: Customer | None) -> str | None:
+    """The customer's number, given now if they have none yet (inside the caller's transaction;
+    the contact page, the acknowledgement job and account creation commit it). Given when
+    first shown, not when intake creates the customer, so intake's busy path writes nothing more."""
+    if customer is None or customer.id is None:
+        return None
+    if not customer.customer_number:
         customer.customer_number = customer_number_for(customer.id)
+    return customer.customer_number
 
 
 # --- private status links --------------------------------------------------------------
@@ -115,6 +119,8 @@ def status_url_for_contact(raw_id: int | None) -> str | None:
     if raw is None:
         return None
     token = _status_link(f"status:raw:{raw.id}", raw_contact_id=raw.id, ticket_id=raw.ticket_id)
+    if raw.ticket_id:
+        customer_number(db.session.get(Ticket, raw.ticket_id).customer)
     db.session.commit()
     return status_url(token) if token else None
 
@@ -327,8 +333,7 @@ def complete_setup(token: str, password: str, client: Client = Client()) -> Port
     if account_of_customer(customer.id) is not None or db.session.scalar(
             db.select(PortalAccount).filter_by(email=row.email)) is not None:
         raise PortalError("account-exists")
-    if not customer.customer_number:
-        customer.customer_number = customer_number_for(customer.id)
+    customer_number(customer)
     account = PortalAccount(customer_id=customer.id, email=row.email, password_hash=hash_password(password),
                             recovery_codes=[], notify="every")
     db.session.add(account)
@@ -341,8 +346,7 @@ def complete_setup(token: str, password: str, client: Client = Client()) -> Port
 
 def create_account(customer: Customer, password: str) -> PortalAccount:
     """An account without the mailed link, for the demo data and test fixtures (no password rules)."""
-    if not customer.customer_number:
-        customer.customer_number = customer_number_for(customer.id)
+    customer_number(customer)
     account = PortalAccount(customer_id=customer.id, email=customer.primary_email,
                             password_hash=hash_password(password), recovery_codes=[], notify="every")
     db.session.add(account)
