@@ -18,8 +18,9 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-# Per-IP limits; storage from RATELIMIT_STORAGE_URI, which create_app sets to REDIS_URL (memory without).
-limiter = Limiter(get_remote_address)
+# Limits are declared on the routes that need them (the customer zone's login); storage:
+# RATELIMIT_STORAGE_URI, which create_app sets to REDIS_URL (memory without).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def per_transaction(key: str) -> dict:
