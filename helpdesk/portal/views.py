@@ -608,7 +608,8 @@ def staff_customer(customer_id: int):
     account = services.account_of_customer(customer.id)
     return render_template("portal/staff_customer.html", customer=customer, tickets=tickets, account=account,
                            locked_until=services.lock_state(account) if account else None,
-                           links=services.status_links_of(customer.id), action=ActionForm())
+                           links=[(link, Ticket.number_of(link.ticket_id) if link.ticket_id else None)
+                                  for link in services.status_links_of(customer.id)], action=ActionForm())
 
 
 def _visible_customer(customer_id: int) -> tuple[Customer, list[Ticket]]:
