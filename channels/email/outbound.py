@@ -22,8 +22,10 @@ def find_ticket_number(subject: str | None) -> str | None:
 
 
 def subject_with_ticket_number(subject: str, ticket_number: str) -> str:
-    """The subject carrying "[KT-…]" exactly once, for the given ticket."""
+    """The subject carrying "[KT-…]" exactly once, for the given ticket (none for "")."""
     subject = " ".join(subject.split())  # also keeps line breaks out of the header
+    if not ticket_number:
+        return subject
     if find_ticket_number(subject) == ticket_number.upper():
         return subject
     bare = " ".join(_TICKET_NUMBER.sub("", subject).split())
@@ -64,7 +66,7 @@ def compose(
         message["Cc"] = ", ".join(cc)
     message["Subject"] = subject_with_ticket_number(subject, ticket_number)
     message["Date"] = format_datetime(date or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(idstring=ticket_number.lower(), domain=message_id_domain)
+    message["Message-ID"] = make_msgid(idstring=ticket_number.lower() or None, domain=message_id_domain)
     chain = [_bare_id(mid) for mid in references or [] if _bare_id(mid)]
     if in_reply_to:
         message["In-Reply-To"] = f"<{_bare_id(in_reply_to)}>"

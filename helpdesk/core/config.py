@@ -101,6 +101,18 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         # Server-sent events for the caller panel: each open workspace holds a web thread, so only
         # with workers that do not mind (gevent, a separate stream process); polling otherwise.
         "PHONE_CALLER_STREAM": os.environ.get("PHONE_CALLER_STREAM") == "1",
+        # The customer zone (Strefa Klienta); see the README.
+        "PORTAL_COOKIE_SECURE": os.environ.get("PORTAL_COOKIE_SECURE", "") != "0",
+        "PORTAL_IDLE_MINUTES": _int("PORTAL_IDLE_MINUTES", 30),
+        "PORTAL_SESSION_HOURS": _int("PORTAL_SESSION_HOURS", 12),
+        "PORTAL_RESET_MINUTES": _int("PORTAL_RESET_MINUTES", 60),
+        "PORTAL_SETUP_HOURS": _int("PORTAL_SETUP_HOURS", 72),
+        "PORTAL_PASSWORD_MIN_LENGTH": _int("PORTAL_PASSWORD_MIN_LENGTH", 10),
+        "PORTAL_LOCKOUT_FAILURES": _int("PORTAL_LOCKOUT_FAILURES", 5),
+        "PORTAL_LOCKOUT_WINDOW_MINUTES": _int("PORTAL_LOCKOUT_WINDOW_MINUTES", 15),
+        "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
+        "PORTAL_LOGIN_IP_LIMIT": os.environ.get("PORTAL_LOGIN_IP_LIMIT", "30 per 15 minutes"),
+        "PORTAL_DIGEST_HOUR": _int("PORTAL_DIGEST_HOUR", 8),  # Warsaw time
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -9,10 +9,13 @@ from flask.cli import with_appcontext
 @with_appcontext
 def demo():
     """Load the demo data (running it again changes nothing)."""
-    from helpdesk.demo.services import DEMO_LOGINS, load_demo_data
+    from helpdesk.demo.services import DEMO_LOGINS, load_demo_data, zone_logins
 
     created = load_demo_data()
     click.echo("demo data loaded" if created else "demo data already present: nothing changed")
     click.echo("Demo logins (password for all: demo):")
     for role, email in DEMO_LOGINS:
         click.echo(f"  {role:8} {email}")
+    click.echo("Customer zone (/portal/login, password demo; log in with the e-mail or the customer number):")
+    for email, number in zone_logins():
+        click.echo(f"  customer {email}  customer number {number}")

@@ -21,10 +21,12 @@ from helpdesk.calendars.services import get_calendar
 from helpdesk.core import periodic
 from helpdesk.core.extensions import db
 from helpdesk.intake import services as intake
-from helpdesk.models import Ticket, User
+from helpdesk.models import Customer, CustomerEmail, Ticket, User
+from helpdesk.models.portal import PortalAccount
 from helpdesk.models.types import as_of, utcnow
 from helpdesk.phone import services as phone_service
 from helpdesk.sla.services.policies import get_policy
+from helpdesk.portal.services import create_account
 from helpdesk.staff.services import create_staff
 from helpdesk.tickets import services as ticket_service
 
@@ -141,6 +143,13 @@ WAITING_FOR_US = {"pl": "Sprawdzamy to jeszcze w dziale finansowym, odezwiemy si
                   "en": "We are checking this with our finance team and will get back to you shortly."}
 CHANNELS = ["webform", "webform", "email", "email", "phone"]
 
+# Customers with a zone account (password "demo", outside the password rules as the staff's is),
+# each with a request in each of these states.
+ZONE_CUSTOMERS = [
+    ("Ewa Nowak", "ewa.nowak@demo.kontakt.pl", "+48601555111"),
+    ("Jan Kowalski", "jan.kowalski@demo.kontakt.pl", "+48601555222"),
+]
+ZONE_STORIES = ("new", "waiting", "solved", "open")
 # (story, how many, the age of the first contact in days): see `_Story`.
 STORIES = [("closed", 20, (5, 14)), ("solved", 12, (2, 9)), ("waiting", 7, (1, 6)), ("open", 8, (0.5, 5)),
            ("answered-late", 2, (3, 8)), ("new", 7, None), ("due-soon", 3, None), ("overdue", 2, None)]
@@ -190,6 +199,8 @@ def load_demo_data(seed: int = 20251207) -> bool:
     today = now.astimezone(WARSAW).date()
     phone_service.load_simulated_days(today - timedelta(days=21), today - timedelta(days=1), scale=0.15, seed=seed,
                                       callbacks_since=now - timedelta(days=1))
+    for _, email, _ in ZONE_CUSTOMERS:
+        create_account(db.session.scalar(db.select(CustomerEmail).filter_by(address=email)).customer, DEMO_PASSWORD)
     return True
 
 
@@ -216,7 +227,18 @@ def _stories(rng: random.Random, now: datetime) -> list[_Story]:
             story = _Story(kind, channel, customer, request, language, received)
             _plan(story, calendar.add(received, target), now, rng)
             stories.append(story)
+    _give_zone_customers(stories)
     return stories
+
+
+def _give_zone_customers(stories: list[_Story]) -> None:
+    """The zone's demo customers: one Polish request of theirs in each of ZONE_STORIES."""
+    free = [s for s in stories if s.language == "pl"]
+    for customer in ZONE_CUSTOMERS:
+        for kind in ZONE_STORIES:
+            story = next(s for s in free if s.kind == kind)
+            free.remove(story)
+            story.customer = customer
 
 
 def _customers(rng: random.Random) -> list[tuple[str, str, str]]:
@@ -323,6 +345,15 @@ def _happen(story: _Story, step: str, n: int, agents: list[int], rng: random.Ran
 def _agent_for(ticket: Ticket, agents: list[int], rng: random.Random) -> User:
     team = [user for user in (db.session.get(User, a) for a in agents) if ticket.team is None or ticket.team in user.teams]
     return rng.choice(team or [db.session.get(User, a) for a in agents])
+
+
+def zone_logins() -> list[tuple[str, str]]:
+    """(e-mail, customer number) of the demo's customer zone accounts."""
+    rows = db.session.execute(db.select(PortalAccount.email, Customer.customer_number)
+                              .join(Customer, Customer.id == PortalAccount.customer_id)
+                              .where(PortalAccount.email.in_([e for _, e, _ in ZONE_CUSTOMERS]))
+                              .order_by(PortalAccount.id)).all()
+    return [tuple(row) for row in rows]
 
 
 def _line(channel: str, n: int) -> str:

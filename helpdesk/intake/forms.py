@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from channels.identity import normalise_phone, valid_pesel
 from channels.webform import attachment_problem
+from channels import webform
 from helpdesk.web.forms import KontaktForm
 
 MAX_FILES = 5
@@ -45,16 +46,28 @@ class ContactForm(KontaktForm):
     submission_id = HiddenField()
 
     def validate_attachments(self, field):
-        files = [f for f in (field.data or []) if getattr(f, "filename", "")]
-        if len(files) > MAX_FILES:
-            raise ValidationError(_l("You can attach at most %(count)d files.", count=MAX_FILES))
-        limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-        for upload in files:
-            content = upload.read()
-            upload.seek(0)
-            problem = attachment_problem(upload.filename, content, limit)
-            if problem == "too-large":
-                raise ValidationError(_l("The file %(name)s is larger than %(mb)d MB.", name=upload.filename,
-                                         mb=limit // (1024 * 1024)))
-            if problem == "bad-type":
-                raise ValidationError(_l("The file %(name)s is not a PDF, JPG or PNG.", name=upload.filename))
+        check_attachments(field)
+
+
+def check_attachments(field) -> None:
+    """The contact form's rules for uploaded files (count, size, type), for every form taking them."""
+    files = [f for f in (field.data or []) if getattr(f, "filename", "")]
+    if len(files) > MAX_FILES:
+        raise ValidationError(_l("You can attach at most %(count)d files.", count=MAX_FILES))
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    for upload in files:
+        content = upload.read()
+        upload.seek(0)
+        problem = attachment_problem(upload.filename, content, limit)
+        if problem == "too-large":
+            raise ValidationError(_l("The file %(name)s is larger than %(mb)d MB.", name=upload.filename,
+                                     mb=limit // (1024 * 1024)))
+        if problem == "bad-type":
+            raise ValidationError(_l("The file %(name)s is not a PDF, JPG or PNG.", name=upload.filename))
+
+
+def uploaded_attachments(field) -> list:
+    """The files of a validated upload field as attachments, as they are stored (see webform.attachment)."""
+    return [webform.attachment(upload.filename, upload.read())
+            for upload in (field.data or []) if getattr(upload, "filename", "")]
+

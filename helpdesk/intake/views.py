@@ -13,7 +13,7 @@ from channels.webform import FormSubmission, to_payload
 from helpdesk.intake import services as intake
 from helpdesk.core import jobs
 from helpdesk.core.extensions import db
-from helpdesk.intake.forms import ContactForm
+from helpdesk.intake.forms import ContactForm, uploaded_attachments
 from helpdesk.models import Category, RawContact, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.calendars.opening_hours import opening_hours
@@ -28,29 +28,35 @@ SUBMISSION_ID = re.compile(r"[0-9A-Za-z_-]{8,64}")
 
 @bp.route("/contact", methods=["GET", "POST"])
 def contact():
-    form = ContactForm()
     locale = str(get_locale())
-    name = Category.name_en if locale == "en" else Category.name_pl  # plain rows: this page is the busiest
-    form.category.choices = [("", "—")] + [(slug, label) for slug, label in db.session.execute(
-        db.select(Category.slug, name).filter_by(active=True).order_by(Category.id))]
-    if not SUBMISSION_ID.fullmatch(form.submission_id.data or ""):  # none yet, or not one this page made
-        form.submission_id.data = uuid.uuid4().hex
+    form = contact_form(locale)
     if form.validate_on_submit():
-        ticket_id, received_at = _submit(form, locale)
-        session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat()}
+        ticket_id, received_at, raw_id = _submit(form, locale)
+        session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat(), "raw_id": raw_id}
         return redirect(url_for("intake.contact_sent"))
     return render_template("public/contact.html", form=form,
                            opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
         422 if form.errors else 200)
 
 
-def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
-    """Store the submission and have a worker open its ticket: (the ticket's id, when it came).
+def contact_form(locale: str, **data) -> ContactForm:
+    """The contact form with the active categories to choose from (``data`` pre-fills it)."""
+    form = ContactForm(data=data or None)
+    name = Category.name_en if locale == "en" else Category.name_pl  # plain rows: this page is the busiest
+    form.category.choices = [("", "—")] + [(slug, label) for slug, label in db.session.execute(
+        db.select(Category.slug, name).filter_by(active=True).order_by(Category.id))]
+    if not SUBMISSION_ID.fullmatch(form.submission_id.data or ""):  # none yet, or not one this page made
+        form.submission_id.data = uuid.uuid4().hex
+    return form
+
+
+def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime, int]:
+    """Store the submission and have a worker open its ticket: (the ticket's id, when it came,
+    the stored contact's id).
 
     The id is reserved when the contact is stored, so the customer learns the number at
     once however busy the workers are (None only if it could not be had)."""
-    files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
-    attachments = [webform.attachment(upload.filename, upload.read()) for upload in files]
+    attachments = uploaded_attachments(form.attachments)
     submission = FormSubmission(
         name=form.name.data, email=form.email.data, category=form.category.data, subject=form.subject.data,
         description=form.description.data, phone=form.phone.data or "", pesel=(form.pesel.data or "").strip(),
@@ -62,9 +68,9 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
     if created:  # not for the same submission again (a double click, a retry)
         jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
     if raw.reserved_ticket_id is not None:
-        return raw.reserved_ticket_id, raw.received_at
+        return raw.reserved_ticket_id, raw.received_at, raw.id
     # Nothing reserved (SQLite has no sequences): the demo's inline job has opened the ticket by now.
-    return db.session.scalar(db.select(RawContact.ticket_id).filter_by(id=raw.id)), raw.received_at
+    return db.session.scalar(db.select(RawContact.ticket_id).filter_by(id=raw.id)), raw.received_at, raw.id
 
 
 @bp.get("/contact/sent")
@@ -77,4 +83,5 @@ def contact_sent():
     if ticket is None and sent.get("id"):  # a worker has yet to open it: the channel's promise
         promised = promised_first_response("webform", datetime.fromisoformat(sent["received_at"]))
     return render_template("public/contact_sent.html", ticket=ticket, promised=promised,
-                           number=Ticket.number_of(sent["id"]) if sent.get("id") else None)
+                           number=Ticket.number_of(sent["id"]) if sent.get("id") else None,
+                           raw_id=sent.get("raw_id"))

@@ -32,15 +32,25 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; with no hash (an unknown login) False after the same work."""
+    if password_hash is None:
+        verify_password(_DUMMY_HASH, password)
+        return False
+    return verify_password(password_hash, password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """The hash was made with older argon2 parameters: store a new one at the next login."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None; the same work either way."""
     user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
+    if not check_password(user.password_hash if user else None, password) or not user.active:
         return None
-    if not verify_password(user.password_hash, password) or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
     return user

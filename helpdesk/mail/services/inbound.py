@@ -127,11 +127,17 @@ def find_thread(contact: InboundContact) -> tuple[Ticket | None, int | None]:
         ticket = db.session.get(Ticket, found) if found else None
     if ticket is None:
         return None, None
-    if ticket.status in ("solved", "closed"):
-        limit = timedelta(days=current_app.config["MAIL_REOPEN_DAYS"])
-        if utcnow() - _closed_at(ticket) > limit:
-            return None, ticket.id
+    if not reopen_allowed(ticket):
+        return None, ticket.id
     return ticket, None
+
+
+def reopen_allowed(ticket: Ticket) -> bool:
+    """Whether the customer writing now puts their words on this ticket: yes while it is open,
+    and for MAIL_REOPEN_DAYS after it was solved or closed (the reopen window)."""
+    if ticket.status not in ("solved", "closed"):
+        return True
+    return utcnow() - _closed_at(ticket) <= timedelta(days=current_app.config["MAIL_REOPEN_DAYS"])
 
 
 def _closed_at(ticket: Ticket):

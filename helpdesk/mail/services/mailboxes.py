@@ -1,15 +1,9 @@
 """Mailboxes: their settings, with the IMAP password encrypted under a key derived from SECRET_KEY."""
 from __future__ import annotations
 
-import base64
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
-
 from channels.email.imap import ImapSettings
 from channels.identity import normalise_email
+from helpdesk.core.crypto import InvalidToken, seal, unseal
 from helpdesk.core.extensions import db
 from helpdesk.models import Team, User
 from helpdesk.models.mail import IMAP_SECURITIES, Mailbox
@@ -24,21 +18,18 @@ class MailboxInvalid(ValueError):
         self.field = field
 
 
-def _fernet() -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"kontakt mailbox passwords").derive(
-        current_app.config["SECRET_KEY"].encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+_PURPOSE = "kontakt mailbox passwords"
 
 
 def encrypt_password(password: str) -> str:
-    return _fernet().encrypt(password.encode()).decode() if password else ""
+    return seal(password, _PURPOSE) if password else ""
 
 
 def decrypt_password(token: str) -> str:
     if not token:
         return ""
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return unseal(token, _PURPOSE)
     except InvalidToken as error:
         raise MailboxInvalid("imap_password", "the stored IMAP password cannot be decrypted (was SECRET_KEY "
                                               "changed?); enter the password again") from error

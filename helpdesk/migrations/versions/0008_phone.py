@@ -10,7 +10,7 @@ import helpdesk.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0008_phone'
-down_revision = '0006'
+down_revision = '0007_faults'
 branch_labels = None
 depends_on = None
 
