@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from helpdesk import auth, cli, intake, mail, routing_service, sla, views
     from helpdesk.blueprints import register_blueprints
+    from helpdesk.kb import area as kb_area
 
     auth.init_app(app)
     cli.init_app(app)
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     routing_service.init_app(app)
     sla.init_app(app)
     mail.init_app(app)
+    kb_area.init_app(app)
     return app
 
 

@@ -46,10 +46,12 @@ def migrate():
     """Create or upgrade the database schema to the newest migration."""
     from flask_migrate import upgrade
 
+    from helpdesk.kb.services import ensure_shipped
     from helpdesk.reference import ensure_reference_data
 
     upgrade()
     ensure_reference_data()
+    ensure_shipped()
     click.echo("database is up to date")
 
 

@@ -1,0 +1,13 @@
+"""The knowledge base area: its pages, the `helpdesk kb` commands and the deflection sweep."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from helpdesk import periodic
+    from helpdesk.kb import services, views
+    from helpdesk.kb.cli import kb
+
+    app.config.setdefault("KB_DEFLECTION_MINUTES", 30)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(kb)
+    periodic.register(app, services.decide_left)
