@@ -7,7 +7,6 @@ def init_app(app) -> None:
     from helpdesk.kb import services, views
     from helpdesk.kb.cli import kb
 
-    app.config.setdefault("KB_DEFLECTION_MINUTES", 30)
     app.register_blueprint(views.bp)
     app.cli.add_command(kb)
     periodic.register(app, services.decide_left)

@@ -12,6 +12,7 @@ _TAGS = {"p", "br", "hr", "h2", "h3", "h4", "strong", "em", "code", "pre", "bloc
          "table", "thead", "tbody", "tr", "th", "td"}
 _ATTRIBUTES = {"a": {"href", "title"}, "th": {"style"}, "td": {"style"}, "ol": {"start"}}
 _SUMMARY_LENGTH = 240
+_MARK = re.compile(r"\[\[[a-z-]+\]\]")
 
 
 @functools.cache
@@ -30,7 +31,8 @@ def render(markdown: str) -> str:
 def plain_text(markdown: str) -> str:
     """The body's text without markup (for the summary under a search result)."""
     text = nh3.clean(_parser().render(markdown or ""), tags=set())
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    text = _MARK.sub(" ", html.unescape(text))  # places filled in on the page, such as [[opening-hours]]
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def summary(markdown: str) -> str:
