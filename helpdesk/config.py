@@ -49,7 +49,7 @@ def from_environment(instance_path: str) -> dict:
         "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP", "10 per minute;60 per hour"),
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL", "5 per hour"),
         "CONTACT_MIN_FILL_SECONDS": _int("CONTACT_MIN_FILL_SECONDS", 3),
-        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        "CONTACT_RATE_LIMITS": os.environ.get("CONTACT_RATE_LIMITS", "1") == "1",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
         # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),

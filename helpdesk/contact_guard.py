@@ -41,6 +41,11 @@ def filled_too_fast(started: str | None, submission_id: str) -> bool:
     return value.decode() != submission_id or time.time() - signed_at.timestamp() < minimum
 
 
+def limits_off() -> bool:
+    """CONTACT_RATE_LIMITS=0 switches the limits off (a load test from one address)."""
+    return not current_app.config["CONTACT_RATE_LIMITS"]
+
+
 def ip_limit() -> str:
     return current_app.config["CONTACT_RATE_LIMIT_IP"]
 

@@ -33,9 +33,11 @@ def index():
 
 
 @bp.route("/contact", methods=["GET", "POST"])
-@limiter.limit(contact_guard.ip_limit, methods=["POST"], error_message=contact_guard.limited_message)
+@limiter.limit(contact_guard.ip_limit, methods=["POST"], error_message=contact_guard.limited_message,
+               exempt_when=contact_guard.limits_off)
 @limiter.limit(contact_guard.email_limit, key_func=contact_guard.email_key, methods=["POST"],
-               error_message=contact_guard.limited_message, scope="contact-email")
+               error_message=contact_guard.limited_message, exempt_when=contact_guard.limits_off,
+               scope="contact-email")
 def contact():
     form = ContactForm()
     locale = str(get_locale())
