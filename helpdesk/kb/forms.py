@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from helpdesk.forms import KontaktForm
+from helpdesk.web.forms import KontaktForm
 
 
 class ArticleForm(KontaktForm):

@@ -14,12 +14,12 @@ from flask import current_app
 from sqlalchemy import func, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.kb import markup, text
 from helpdesk.models import Category, Message, Ticket, User
 from helpdesk.models.kb import LANGUAGES, SEARCH_VECTOR, KbArticle, KbContactVisit, KbRevision, KbTranslation
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
+from helpdesk.audit import services as audit
 
 VISIT_KEY = re.compile(r"[0-9a-f]{32}")  # the contact form's submission id
 

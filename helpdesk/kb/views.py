@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from helpdesk.auth import LEADS, STAFF, roles_required
-from helpdesk.extensions import db
+from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.core.extensions import db
 from helpdesk.kb import markup, services
 from helpdesk.kb.forms import ArticleForm, VoteForm
 from helpdesk.kb.shipped import OPENING_HOURS_MARK
 from helpdesk.models import Category, Ticket
 from helpdesk.models.kb import KbArticle, KbTranslation
 from helpdesk.models.types import utcnow
-from helpdesk.services import tickets as ticket_service
+from helpdesk.tickets import services as ticket_service
 
 bp = Blueprint("kb", __name__)
 
@@ -72,8 +72,8 @@ def article(slug: str):
 
 
 def _opening_hours():
-    from helpdesk.opening_hours import opening_hours
-    from helpdesk.services.calendars import get_calendar
+    from helpdesk.calendars.opening_hours import opening_hours
+    from helpdesk.calendars.services import get_calendar
 
     return opening_hours(get_calendar("contact-centre"), utcnow())
 
@@ -202,9 +202,9 @@ def draft_from_ticket(ticket_id: int):
         translation = services.draft_from_ticket(ticket.id, current_user)
     except services.ArticleError as exc:
         flash(str(ERRORS.get(str(exc), exc)), "error")
-        return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+        return redirect(url_for("tickets.ticket", ticket_id=ticket.id))
     if current_user.has_role(*LEADS):
         flash(_("A draft article was made from the answer: check it, remove anything personal, and publish."), "ok")
         return redirect(url_for("kb.admin_edit", article_id=translation.article_id, language=translation.language))
     flash(_("A draft article was made from the answer; a team lead will review and publish it."), "ok")
-    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+    return redirect(url_for("tickets.ticket", ticket_id=ticket.id))

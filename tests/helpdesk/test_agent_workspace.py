@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from channels import InboundContact
-from helpdesk import intake
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.models.types import utcnow
 from tests.conftest import csrf_token_from, login
@@ -61,7 +61,7 @@ def test_reply_opens_the_ticket_and_is_audited(client, make_staff):
 
 
 def test_the_ticket_history_reads_as_words_with_names_in_the_page_language(client, make_staff):
-    from helpdesk.services import tickets as ticket_service
+    from helpdesk.tickets import services as ticket_service
 
     ticket = open_ticket()
     lead = make_staff("lead@kontakt.test", name="Ewa Lider", role="lead", teams=["wsparcie-techniczne"])

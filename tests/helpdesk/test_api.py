@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.auth import issue_api_token
+from helpdesk.web.auth import issue_api_token
 from tests.conftest import csrf_token_from, login
 
 

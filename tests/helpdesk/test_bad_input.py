@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.auth import issue_api_token
-from helpdesk.extensions import db
+from helpdesk.web.auth import issue_api_token
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from tests.helpdesk.test_contact_form import form_data
 

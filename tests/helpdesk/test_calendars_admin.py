@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import AuditEntry
-from helpdesk.services import calendars as service
+from helpdesk.calendars import services as service
 from schedules import poland
 from tests.conftest import csrf_token_from, login
 

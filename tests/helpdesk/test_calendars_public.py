@@ -10,8 +10,8 @@ import flask_babel
 import pytest
 from flask import render_template
 
-from helpdesk.opening_hours import opening_hours
-from helpdesk.services import calendars as service
+from helpdesk.calendars.opening_hours import opening_hours
+from helpdesk.calendars import services as service
 from helpdesk.models.types import utcnow
 from schedules import DayKind, poland
 from tests.conftest import login

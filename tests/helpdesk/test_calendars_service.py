@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import text
 
 import schedules
-from helpdesk import signals
-from helpdesk.extensions import db
+from helpdesk.core import signals
+from helpdesk.core.extensions import db
 from helpdesk.models import AuditEntry
 from helpdesk.models.calendars import StoredCalendar
-from helpdesk.reference import ensure_reference_data
-from helpdesk.services import calendars as service
+from helpdesk.admin.services import ensure_reference_data
+from helpdesk.calendars import services as service
 from schedules import CalendarError, Interval
 
 WARSAW = ZoneInfo("Europe/Warsaw")

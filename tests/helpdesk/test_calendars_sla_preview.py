@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.sla import SlaClock
-from helpdesk.services import calendars
+from helpdesk.calendars import services as calendars
 from tests.conftest import csrf_token_from, login
 from tests.helpdesk.test_agent_workspace import open_ticket
 

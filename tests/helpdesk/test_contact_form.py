@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import Attachment, RawContact, Ticket
-from helpdesk import storage
+from helpdesk.core import storage
 from tests.conftest import csrf_token_from, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

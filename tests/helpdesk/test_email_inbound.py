@@ -9,13 +9,13 @@ import pytest
 
 from channels.email.imap import ImapSettings
 from channels.email.imap import Mailbox as ImapMailbox
-from helpdesk.auth import issue_api_token
-from helpdesk.extensions import db
-from helpdesk.mail import inbound
-from helpdesk.mail.mailboxes import save_mailbox
+from helpdesk.web.auth import issue_api_token
+from helpdesk.core.extensions import db
+from helpdesk.mail.services import inbound
+from helpdesk.mail.services.mailboxes import save_mailbox
 from helpdesk.models import Message, RawContact, Ticket, TicketEvent
 from helpdesk.models.mail import Mailbox
-from helpdesk.services import tickets as ticket_service
+from helpdesk.tickets import services as ticket_service
 from tests.channels.corpus import mails
 from tests.conftest import csrf_token_from, login
 from tests.fixtures.mailservers import dovecot, imap_server  # noqa: F401  (pytest fixtures)
@@ -239,7 +239,7 @@ def test_cli_fetch_names_the_mailbox(app, imap_server, mailbox):
 
 
 def test_periodic_sweep_fetches_mailboxes(app, imap_server, mailbox):
-    from helpdesk.periodic import sweep
+    from helpdesk.core.periodic import sweep
 
     deliver(imap_server, mail(1))
     sweep()

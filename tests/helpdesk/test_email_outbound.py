@@ -7,13 +7,15 @@ from email.policy import default as default_policy
 
 import pytest
 
-from helpdesk import intake
-from helpdesk.extensions import db
-from helpdesk.mail import inbound, outbound
-from helpdesk.mail.mailboxes import save_mailbox
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
+from helpdesk.mail.services import inbound
+from helpdesk.mail.services import outbound
+from helpdesk.mail.services.mailboxes import save_mailbox
 from helpdesk.models import Message, Ticket
 from helpdesk.models.mail import Acknowledgement, Mailbox
-from helpdesk.services import tickets as ticket_service
+from helpdesk.tickets import services as ticket_service
+from helpdesk.web.helpers import format_due
 from tests.conftest import csrf_token_from, login
 from tests.fixtures.mailservers import CaptureHandler, free_port, smtp_server  # noqa: F401  (pytest fixture)
 from tests.helpdesk.test_email_inbound import ADDRESS, mail
@@ -39,7 +41,7 @@ def test_acknowledgement_in_polish_with_number_and_answer_time(app, smtp):
     assert ack["To"] == "jan.kowalski@example.pl" and ack["Auto-Submitted"] == "auto-replied"
     assert f"[{ticket.number}]" in ack["Subject"] and ack["In-Reply-To"] == "<m1@example.pl>"
     body = ack.get_content()
-    assert ticket.number in body and "Odpowiemy " + outbound.format_due(outbound.expected_answer_by(ticket), "pl") in body
+    assert ticket.number in body and "Odpowiemy " + format_due(outbound.expected_answer_by(ticket), "pl") in body
     stored = db.session.scalar(db.select(Acknowledgement))
     assert stored.delivery_status == "sent" and ack["Message-ID"].strip() == f"<{stored.external_message_id}>"
 
@@ -53,8 +55,8 @@ def test_acknowledgement_in_english_for_english_mail(app, smtp):
 
 def test_due_instant_is_shown_in_warsaw_time_in_both_languages():
     instant = datetime(2025, 12, 9, 13, 30, tzinfo=timezone.utc)  # 14:30 in Warsaw (CET)
-    assert outbound.format_due(instant, "pl") == "do wtorku, 9 grudnia 2025, 14:30"
-    assert outbound.format_due(instant, "en") == "by Tuesday, 9 December 2025, 14:30"
+    assert format_due(instant, "pl") == "do wtorku, 9 grudnia 2025, 14:30"
+    assert format_due(instant, "en") == "by Tuesday, 9 December 2025, 14:30"
 
 
 def test_fallback_answer_time_is_one_working_day(app):
@@ -217,7 +219,7 @@ def test_mailbox_password_is_encrypted_and_never_shown(app, client, make_staff):
     db.session.expire_all()
     mailbox = db.session.scalar(db.select(Mailbox))
     assert mailbox.address == "pomoc@kontakt.test" and "tajne" not in mailbox.imap_password_encrypted
-    from helpdesk.mail.mailboxes import decrypt_password
+    from helpdesk.mail.services.mailboxes import decrypt_password
 
     assert decrypt_password(mailbox.imap_password_encrypted) == "tajne-haslo-123"
     edit = client.get(f"/admin/mail/mailboxes/{mailbox.id}").get_data(as_text=True)
@@ -231,7 +233,7 @@ def test_mailbox_password_is_encrypted_and_never_shown(app, client, make_staff):
 
 
 def test_mailbox_validation_names_the_problem(app):
-    from helpdesk.mail.mailboxes import MailboxInvalid
+    from helpdesk.mail.services.mailboxes import MailboxInvalid
 
     with pytest.raises(MailboxInvalid, match="not an e-mail address"):
         save_mailbox(None, address="bok", imap_host="h", imap_port=993, imap_username="u", imap_password="p")
@@ -245,7 +247,7 @@ def test_mailbox_validation_names_the_problem(app):
 def test_on_rq_the_reply_is_a_retried_job_a_worker_sends(app, smtp, make_staff, redis_url, monkeypatch):
     import uuid
 
-    from helpdesk import jobs
+    from helpdesk.core import jobs
 
     agent = make_staff(role="lead")
     first = inbound.ingest(mail(1), source="test")  # inline: acknowledged at once
@@ -255,7 +257,7 @@ def test_on_rq_the_reply_is_a_retried_job_a_worker_sends(app, smtp, make_staff, 
     try:
         reply = ticket_service.reply(first.ticket_id, agent, "Odpowiedź przez kolejkę")
         [job] = jobs.queue().get_jobs()
-        assert job.func_name == "helpdesk.mail.outbound.send_message_email" and job.retries_left == 3
+        assert job.func_name == "helpdesk.mail.services.outbound.send_message_email" and job.retries_left == 3
         assert len(smtp.received) == 1  # only the acknowledgement so far
         jobs.run_worker(burst=True, with_scheduler=False)
         db.session.expire_all()

@@ -5,8 +5,8 @@ import threading
 
 from channels import InboundContact
 from channels.webform import FormSubmission, to_payload
-from helpdesk import intake
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
 from helpdesk.models import Customer, RawContact, Ticket, TicketEvent
 from helpdesk.models.sla import SlaClock
 from helpdesk.models.types import utcnow
@@ -40,7 +40,7 @@ def test_two_deliveries_of_the_same_contact_at_once_make_one_ticket(app):
 
 
 def test_a_contact_that_cannot_become_a_ticket_is_quarantined_with_the_reason(app, monkeypatch):
-    from helpdesk.services import tickets
+    from helpdesk.tickets import services as tickets
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -93,7 +93,7 @@ def test_stored_submissions_become_tickets_a_batch_at_a_time_under_their_reserve
 
 
 def test_a_submission_that_cannot_become_a_ticket_is_quarantined_and_the_rest_of_its_batch_opens(app, monkeypatch):
-    from helpdesk.services import tickets
+    from helpdesk.tickets import services as tickets
 
     opened_at_once = tickets.open_tickets
 

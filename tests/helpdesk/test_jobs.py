@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from helpdesk import jobs
-from helpdesk.extensions import db
+from helpdesk.core import jobs
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, TicketEvent
 from tests.helpdesk.test_agent_workspace import open_ticket
 

@@ -1,7 +1,7 @@
 """The periodic sweep runs every registered sweep, even when one fails."""
 from __future__ import annotations
 
-from helpdesk import periodic
+from helpdesk.core import periodic
 
 
 def test_sweep_runs_every_registered_sweep_despite_a_failure(app, monkeypatch):

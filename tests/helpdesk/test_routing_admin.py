@@ -10,8 +10,8 @@ import pytest
 
 from routing import RuleSetError
 from routing.defaults import default_rules
-from helpdesk import routing_service
-from helpdesk.extensions import db
+from helpdesk.routing import services as routing_service
+from helpdesk.core.extensions import db
 from helpdesk.models import AuditEntry, Team, Ticket, TicketEvent, User
 from helpdesk.models.routing import RuleSetVersion
 from helpdesk.models.types import utcnow

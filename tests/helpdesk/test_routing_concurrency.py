@@ -12,8 +12,10 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
 from channels.webform import FormSubmission, to_payload
-from helpdesk import intake, jobs, routing_service
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.core import jobs
+from helpdesk.routing import services as routing_service
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.models.core import OPEN_STATUSES
 from helpdesk.models.types import utcnow

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 
 from channels import InboundContact
-from helpdesk import intake, routing_service
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.routing import jobs as routing_jobs
+from helpdesk.routing import services as routing_service
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
-from helpdesk.services import tickets as ticket_service
+from helpdesk.tickets import services as ticket_service
 from tests.conftest import csrf_token_from, login
 
 
@@ -136,7 +138,7 @@ def test_a_ticket_routing_failed_on_shows_in_the_unrouted_queue_until_the_sweep_
     login(client, "lead@kontakt.test")
     assert ticket.number in client.get("/agent/?view=unrouted").get_data(as_text=True)
     monkeypatch.undo()
-    routing_service.sweep()
+    routing_jobs.sweep()
     assert fresh(ticket.id).routed_at is not None
     assert ticket.number not in client.get("/agent/?view=unrouted").get_data(as_text=True)
 

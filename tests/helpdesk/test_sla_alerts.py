@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from rq.registry import ScheduledJobRegistry
 
-from helpdesk import jobs, periodic
-from helpdesk.extensions import db
+from helpdesk.core import jobs
+from helpdesk.core import periodic
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.models.sla import Notification, SlaEvent
-from helpdesk.services import tickets
-from helpdesk.sla import policies
+from helpdesk.tickets import services as tickets
+from helpdesk.sla.services import policies
 from tests.fixtures.mailservers import smtp_server  # noqa: F401
 from tests.helpdesk.test_sla_clocks import clock, local, now, open_ticket  # noqa: F401
 

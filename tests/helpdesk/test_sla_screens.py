@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from helpdesk.auth import issue_api_token
-from helpdesk.extensions import db
+from helpdesk.web.auth import issue_api_token
+from helpdesk.core.extensions import db
 from helpdesk.models import AuditEntry, Ticket
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
-from helpdesk.services import tickets
+from helpdesk.tickets import services as tickets
 from tests.conftest import csrf_token_from, login
 from tests.helpdesk.test_contact_form import form_data
 from tests.helpdesk.test_sla_clocks import clock, local, now, open_ticket  # noqa: F401

@@ -9,8 +9,8 @@ import time
 import pytest
 from itsdangerous import TimestampSigner
 
-from helpdesk import contact_guard
-from helpdesk.extensions import db, limiter
+from helpdesk.intake import guard as contact_guard
+from helpdesk.core.extensions import db, limiter
 from helpdesk.models import RawContact, Ticket
 from helpdesk.models.kb import KbContactVisit
 from tests.helpdesk.kb.conftest import shipped  # noqa: F401 (a fixture)

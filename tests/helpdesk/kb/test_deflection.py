@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.kb import services
 from helpdesk.models.kb import KbContactVisit, KbTranslation
 from helpdesk.models.types import utcnow

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.kb import services
 from helpdesk.models import AuditEntry
 from helpdesk.models.kb import KbRevision, KbTranslation

@@ -56,7 +56,7 @@ def test_suggestions_prefer_the_chosen_category(shipped):
 
 
 def test_postgresql_uses_the_full_text_index(shipped):
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models.kb import SEARCH_VECTOR
 
     db.session.execute(db.text("SET LOCAL enable_seqscan = off"))  # seven articles: else a scan is cheaper
