@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.core.extensions import db
-from helpdesk.models.core import Customer, User
+from helpdesk.models.core import Customer, Ticket, User
 from helpdesk.models.types import UTCDateTime, utcnow
 
 PROPOSAL_STATUSES = ("proposed", "merged", "dismissed")
@@ -24,16 +24,18 @@ class CustomerMergeProposal(db.Model):
     __tablename__ = "customer_merge_proposals"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    other_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # Both emptied when a customer is merged away (the audit entry of the merge names it).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    other_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
-    other_customer: Mapped[Customer] = relationship(foreign_keys=[other_customer_id])
+    customer: Mapped[Customer | None] = relationship(foreign_keys=[customer_id])
+    other_customer: Mapped[Customer | None] = relationship(foreign_keys=[other_customer_id])
+    ticket: Mapped[Ticket | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
 
 
