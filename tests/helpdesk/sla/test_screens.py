@@ -12,8 +12,8 @@ from helpdesk.models import AuditEntry, Ticket
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
 from helpdesk.tickets import services as tickets
 from tests.conftest import csrf_token_from, login
-from tests.helpdesk.test_contact_form import form_data
-from tests.helpdesk.test_sla_clocks import clock, local, now, open_ticket  # noqa: F401
+from tests.helpdesk.intake.test_contact_form import form_data
+from tests.helpdesk.sla.test_clocks import clock, local, now, open_ticket  # noqa: F401
 
 
 def queue_rows(html: str) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from helpdesk.models import AuditEntry, Team, Ticket, TicketEvent, User
 from helpdesk.models.routing import RuleSetVersion
 from helpdesk.models.types import utcnow
 from tests.conftest import csrf_token_from, login
-from tests.helpdesk.test_routing_job import contact
+from tests.helpdesk.routing.test_jobs import contact
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from helpdesk.tickets import services as ticket_service
 from helpdesk.web.helpers import format_due
 from tests.conftest import csrf_token_from, login
 from tests.fixtures.mailservers import CaptureHandler, free_port, smtp_server  # noqa: F401  (pytest fixture)
-from tests.helpdesk.test_email_inbound import ADDRESS, mail
-from tests.helpdesk.test_intake import stored_submission
+from tests.helpdesk.mail.test_inbound import ADDRESS, mail
+from tests.helpdesk.intake.test_services import stored_submission
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from helpdesk.core.extensions import db
 from helpdesk.models.sla import SlaClock
 from helpdesk.calendars import services as calendars
 from tests.conftest import csrf_token_from, login
-from tests.helpdesk.test_agent_workspace import open_ticket
+from tests.helpdesk.tickets.test_workspace import open_ticket
 
 
 def test_preview_counts_the_tickets_that_would_move_and_saves_nothing(client, make_staff):

@@ -15,7 +15,7 @@ from helpdesk.models.sla import Notification, SlaEvent
 from helpdesk.tickets import services as tickets
 from helpdesk.sla.services import policies
 from tests.fixtures.mailservers import smtp_server  # noqa: F401
-from tests.helpdesk.test_sla_clocks import clock, local, now, open_ticket  # noqa: F401
+from tests.helpdesk.sla.test_clocks import clock, local, now, open_ticket  # noqa: F401
 
 TEAM = "obsluga-klienta"  # the team of payment problems; its calendar is contact-centre
 

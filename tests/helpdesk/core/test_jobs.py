@@ -6,7 +6,7 @@ import uuid
 from helpdesk.core import jobs
 from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, TicketEvent
-from tests.helpdesk.test_agent_workspace import open_ticket
+from tests.helpdesk.tickets.test_workspace import open_ticket
 
 
 def mark_ticket(ticket_id: int) -> None:

@@ -6,7 +6,7 @@ import pytest
 from helpdesk.web.auth import issue_api_token
 from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
-from tests.helpdesk.test_contact_form import form_data
+from tests.helpdesk.intake.test_contact_form import form_data
 
 NASTY = ["\x00", "a\x00b" * 50, "🙂" * 300, "<script>alert(1)</script>", "' OR 1=1 --", "x" * 20000,
          "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "%s%n%x", "../../etc/passwd"]
