@@ -7,6 +7,9 @@ own database. Prints, each as the median of its calls and calls per second in on
 
 * search: `kb.services.search` for typical customer queries (no diacritics, inflected words);
 * suggestions: `kb.services.suggest` for a subject and a description as the contact form sends them;
+Generated articles use 20,000 made-up words and three of the real ones each, so a query's words
+are in a realistic share of the articles (about one in eight for each real word).
+
 * pages: GET /pomoc/<slug> and GET /pomoc/?q=… through the Flask test client (templates, one
   database round trip for the article).
 """
@@ -69,9 +72,12 @@ def run(count: int) -> None:
         upgrade()
         ensure_reference_data()
         services.ensure_shipped()
+        # A vocabulary as varied as real articles': made-up words, and each article a few of the real ones.
+        syllables = [a + b for a in "bcdfgjklmnprstwz" for b in ("a", "e", "i", "o", "u", "y", "ie", "ą", "ę", "ó")]
+        vocabulary = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(20000)]
         started = time.perf_counter()
         for n in range(count):
-            body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 250)))
+            body = " ".join([rng.choice(vocabulary) for _ in range(rng.randint(80, 250))] + rng.sample(WORDS, 3))
             services.save(article_id=None, language="pl", title=f"Artykuł {n}: {' '.join(rng.sample(WORDS, 3))}",
                           body_md=body, keywords=", ".join(rng.sample(WORDS, 4)), actor=None, publish=True)
         print(f"writing: {count} articles saved and published in {time.perf_counter() - started:.1f} s")

@@ -2,7 +2,7 @@
 contact form, the editors' screens under /admin/pomoc/ and the agents' article links."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,6 +38,11 @@ def _locale() -> str:
 def _categories() -> dict[int, str]:
     locale = _locale()
     return {c.id: c.name(locale) for c in db.session.scalars(db.select(Category).order_by(Category.id))}
+
+
+def public_url(slug: str) -> str:
+    """An article's address as customers reach it (PUBLIC_URL), for links agents put in replies."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("kb.article", slug=slug)
 
 
 # --- public pages -----------------------------------------------------------------------------------
