@@ -55,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "KB_DEFLECTION_MINUTES": _int("KB_DEFLECTION_MINUTES", 30),
+        # The contact form asks for suggestions as the customer types (a pause of 350 ms between asks).
+        "KB_SUGGESTIONS_RATE_LIMIT": os.environ.get("KB_SUGGESTIONS_RATE_LIMIT", "120 per minute"),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from helpdesk.web.auth import LEADS, STAFF, roles_required
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, limiter
 from helpdesk.kb import markup, services
 from helpdesk.kb.forms import ArticleForm, VoteForm
 from helpdesk.kb.shipped import OPENING_HOURS_MARK
@@ -107,6 +107,8 @@ def vote(slug: str):
 
 
 @bp.get("/pomoc/podpowiedzi")
+@limiter.limit(lambda: current_app.config["KB_SUGGESTIONS_RATE_LIMIT"],
+               exempt_when=lambda: not current_app.config["CONTACT_RATE_LIMITS"])
 def suggestions():
     """An HTML fragment of articles matching what is typed on the contact form (for its script)."""
     subject = (request.args.get("subject") or "")[:MAX_QUERY]
