@@ -17,8 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The product's areas, each wired by its helpdesk/<area>/area.py. Order matters for receivers
 # of the same signal: a new ticket is routed (and its SLA policy attached) before its
 # acknowledgement quotes the first-response deadline.
-AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "portal", "api", "staff",
-         "demo", "admin")
+AREAS = ("web", "customers", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "kb", "portal",
+         "api", "staff", "demo", "admin")
 
 
 def create_app(test_config: dict | None = None, *, check_config: bool = True) -> Flask:
@@ -59,6 +59,11 @@ def create_app(test_config: dict | None = None, *, check_config: bool = True) ->
     app.extensions["kontakt_config_problems"] = problems
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     login_manager.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Warsaw")

@@ -113,6 +113,16 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "PORTAL_LOCKOUT_MINUTES": _int("PORTAL_LOCKOUT_MINUTES", 15),
         "PORTAL_LOGIN_IP_LIMIT": os.environ.get("PORTAL_LOGIN_IP_LIMIT", "30 per 15 minutes"),
         "PORTAL_DIGEST_HOUR": _int("PORTAL_DIGEST_HOUR", 8),  # Warsaw time
+        # The contact form's defences (see helpdesk.contact_guard); limits in Flask-Limiter's notation.
+        "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP", "10 per minute;60 per hour"),
+        "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL", "5 per hour"),
+        "CONTACT_MIN_FILL_SECONDS": _int("CONTACT_MIN_FILL_SECONDS", 3),
+        "CONTACT_RATE_LIMITS": os.environ.get("CONTACT_RATE_LIMITS", "1") == "1",
+        # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
+        "KB_DEFLECTION_MINUTES": _int("KB_DEFLECTION_MINUTES", 30),
+        # The contact form asks for suggestions as the customer types (a pause of 350 ms between asks).
+        "KB_SUGGESTIONS_RATE_LIMIT": os.environ.get("KB_SUGGESTIONS_RATE_LIMIT", "120 per minute"),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 
