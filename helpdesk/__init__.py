@@ -51,6 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     routing_service.init_app(app)
     sla.init_app(app)
     mail.init_app(app)
+    from helpdesk.reports import area as reports_area
+
+    reports_area.init_app(app)
     return app
 
 

@@ -45,6 +45,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SEND_MAX_ATTEMPTS": _int("MAIL_SEND_MAX_ATTEMPTS", 6),
         "MAIL_SEND_RETRY_SECONDS": _int("MAIL_SEND_RETRY_SECONDS", 60),
         "MAIL_INBOUND_TOKEN": os.environ.get("MAIL_INBOUND_TOKEN") or None,
+        # Reports: first-contact resolution window, the phone service-level target (X% in Y s), the
+        # handle time staffing assumes until calls record one, and the calls the quiet hours need.
+        "REPORTS_FCR_DAYS": _int("REPORTS_FCR_DAYS", 7),
+        "REPORTS_SERVICE_LEVEL_PERCENT": _int("REPORTS_SERVICE_LEVEL_PERCENT", 80),
+        "REPORTS_ANSWER_WITHIN_SECONDS": _int("REPORTS_ANSWER_WITHIN_SECONDS", 20),
+        "REPORTS_HANDLE_SECONDS": _int("REPORTS_HANDLE_SECONDS", 300),
+        "QUIET_HOURS_MIN_CALLS": _int("QUIET_HOURS_MIN_CALLS", 200),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -19,6 +19,7 @@ from helpdesk.forms import ContactForm
 from helpdesk.models import Category, RawContact, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.opening_hours import opening_hours
+from helpdesk.reports.services import quiet_hours_text
 from helpdesk.services.calendars import get_calendar, is_public
 from helpdesk.sla.clocks import promised_first_response
 from schedules import CalendarError, ics
@@ -44,7 +45,7 @@ def contact():
         ticket_id, received_at = _submit(form, locale)
         session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat()}
         return redirect(url_for("public.contact_sent"))
-    return render_template("public/contact.html", form=form,
+    return render_template("public/contact.html", form=form, quiet_hours=quiet_hours_text(),
                            opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
         422 if form.errors else 200)
 
