@@ -168,27 +168,32 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
     where, params = _where(f)
     params["now"] = _naive(sla_clocks.now())
     group = GROUPS.get(by, "NULL")
+    # A next-response clock starts again at each customer message. Each cycle has at most one breach
+    # event, and the current cycle's is on the row (breached_at), so the earlier cycles are the
+    # clock's starts but one, of which breached: its breach events less the current one.
     rows = _rows(f"""
         WITH chosen AS (
-            SELECT c.ticket_id, c.name, c.policy_name, {group} AS grp, {_STATE} AS state
+            SELECT c.ticket_id, c.name, c.policy_name, {group} AS grp, {_STATE} AS state,
+                   c.breached_at IS NOT NULL AS recorded
             FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE {where}),
-        cycles AS (
-            SELECT e.ticket_id, max(e.id) FILTER (WHERE e.action = 'start') AS last_start
-            FROM sla_events e JOIN chosen ch ON ch.ticket_id = e.ticket_id AND ch.name = 'next_response'
-            WHERE e.clock = 'next_response' GROUP BY e.ticket_id),
         earlier AS (
-            SELECT e.ticket_id, count(*) FILTER (WHERE e.action = 'start') AS started,
-                   count(*) FILTER (WHERE e.action = 'breach') AS breached
-            FROM sla_events e JOIN cycles cy ON cy.ticket_id = e.ticket_id
-            WHERE e.clock = 'next_response' AND e.id < cy.last_start GROUP BY e.ticket_id)
-        SELECT policy_name, name, grp, sum(met)::int, sum(breached)::int, sum(running)::int, sum(paused)::int
-        FROM (
-            SELECT policy_name, name, grp, (state = 'met')::int AS met, (state = 'breached')::int AS breached,
-                   (state = 'running')::int AS running, (state = 'paused')::int AS paused FROM chosen
-            UNION ALL
-            SELECT ch.policy_name, ch.name, ch.grp, ea.started - ea.breached, ea.breached, 0, 0
-            FROM earlier ea JOIN chosen ch ON ch.ticket_id = ea.ticket_id AND ch.name = 'next_response'
-        ) s GROUP BY policy_name, name, grp ORDER BY policy_name, name, grp""", params)
+            SELECT ch.policy_name, ch.grp,
+                   count(*) FILTER (WHERE e.action = 'start') AS starts,
+                   count(*) FILTER (WHERE e.action = 'breach') AS breaches
+            FROM sla_events e JOIN chosen ch ON ch.ticket_id = e.ticket_id AND ch.name = 'next_response'
+            WHERE e.clock = 'next_response' AND e.action IN ('start', 'breach') GROUP BY 1, 2),
+        current AS (
+            SELECT policy_name, name, grp, count(*) FILTER (WHERE state = 'met') AS met,
+                   count(*) FILTER (WHERE state = 'breached') AS breached,
+                   count(*) FILTER (WHERE state = 'running') AS running,
+                   count(*) FILTER (WHERE state = 'paused') AS paused,
+                   count(*) AS clocks, count(*) FILTER (WHERE recorded) AS recorded
+            FROM chosen GROUP BY 1, 2, 3)
+        SELECT c.policy_name, c.name, c.grp,
+               (c.met + coalesce((e.starts - c.clocks) - (e.breaches - c.recorded), 0))::int,
+               (c.breached + coalesce(e.breaches - c.recorded, 0))::int, c.running::int, c.paused::int
+        FROM current c LEFT JOIN earlier e ON c.name = 'next_response' AND e.policy_name = c.policy_name
+             AND e.grp IS NOT DISTINCT FROM c.grp""", params)
     labels = names(by, [r[2] for r in rows]) if by in ("category", "team", "agent") else {}
     order = {name: i for i, name in enumerate(CLOCKS)}
     rows = sorted(rows, key=lambda r: (r[0], order.get(r[1], 9), _group_label(by, r[2], labels)))
@@ -205,7 +210,8 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
         table.rows.append((policy, _clock_label(clock), _group_label(by, grp, labels), met, _share(met, total),
                            breached, _share(breached, total), running, paused, total,
                            _share(met, met + breached)))
-    breaches, breach_count = _breaches(where, params, breach_limit)
+    breach_count = sum(row[5] for row in table.rows)
+    breaches = _breaches(where, params, breach_limit)
     listed = Table("breaches", _l("Breaches"), [
         Column("ticket", _l("Ticket"), "ticket"), Column("clock", _l("Target")), Column("policy", _l("Policy")),
         Column("breached_at", _l("Breached at"), "instant"), Column("channel", _l("Channel")),
@@ -221,21 +227,23 @@ def _group_title(by: str | None):
             "agent": _l("Agent")}.get(by, _l("Group"))
 
 
-def _breaches(where: str, params: dict, limit: int) -> tuple[list[tuple], int]:
-    """Every breach: the history's breach events, and running clocks past due not yet recorded."""
-    source = f"""
-        SELECT t.id AS ticket_id, e.clock, e.policy_name, e.at, t.channel, t.team_id, t.assignee_id, t.status
-        FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.action = 'breach' AND {where}
+def _breaches(where: str, params: dict, limit: int) -> list[tuple]:
+    """The most recent breaches: the history's breach events, and running clocks past due that no
+    sweep has recorded yet."""
+    rows = _rows(f"""
+        (SELECT t.id AS ticket_id, e.clock, e.policy_name, e.at, t.channel, t.team_id, t.assignee_id, t.status
+         FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.action = 'breach' AND {where}
+         ORDER BY e.at DESC LIMIT :limit)
         UNION ALL
-        SELECT t.id, c.name, c.policy_name, c.due_at, t.channel, t.team_id, t.assignee_id, t.status
-        FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-        WHERE c.breached_at IS NULL AND c.running_since IS NOT NULL AND c.due_at <= :now AND {where}"""
-    count = db.session.execute(text(f"SELECT count(*) FROM ({source}) b"), params).scalar()
-    rows = _rows(f"SELECT * FROM ({source}) b ORDER BY at DESC, ticket_id LIMIT :limit", params | {"limit": limit})
+        (SELECT t.id, c.name, c.policy_name, c.due_at, t.channel, t.team_id, t.assignee_id, t.status
+         FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+         WHERE c.breached_at IS NULL AND c.running_since IS NOT NULL AND c.due_at <= :now AND {where}
+         ORDER BY c.due_at DESC LIMIT :limit)
+        ORDER BY at DESC, ticket_id LIMIT :limit""", params | {"limit": limit})
     teams, agents = names("team", [r[5] for r in rows]), names("agent", [r[6] for r in rows])
     from helpdesk.views import CHANNEL_LABELS, STATUS_LABELS, label_of
     return [(r[0], _clock_label(r[1]), r[2], r[3].replace(tzinfo=timezone.utc), label_of(CHANNEL_LABELS, r[4]),
-             teams.get(r[5], ""), agents.get(r[6], ""), label_of(STATUS_LABELS, r[7])) for r in rows], count
+             teams.get(r[5], ""), agents.get(r[6], ""), label_of(STATUS_LABELS, r[7])) for r in rows]
 
 
 # --- response and resolution times ------------------------------------------------
@@ -250,8 +258,9 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     buckets = ", ".join(
         f"count(*) FILTER (WHERE c.accumulated_seconds >= {low}"
         + (f" AND c.accumulated_seconds < {high})" if high else ")") for low, high, _ in TIME_BUCKETS)
-    stats = ("count(*)::int, percentile_cont(0.5) WITHIN GROUP (ORDER BY c.accumulated_seconds),"
-             " percentile_cont(0.9) WITHIN GROUP (ORDER BY c.accumulated_seconds), avg(c.accumulated_seconds)")
+    # both percentiles from one sort
+    stats = ("count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.accumulated_seconds),"
+             " avg(c.accumulated_seconds)")
     overall = _rows(f"""SELECT c.name, {stats}, {buckets} FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
                         WHERE c.stopped AND {where} GROUP BY c.name""", params)
     by_clock = {r[0]: r for r in overall}
@@ -265,8 +274,8 @@ def response_times(f: Filters, trend: str = "week") -> Report:
         row = by_clock.get(name)
         if row is None:
             continue
-        summary.rows.append((_clock_label(name), row[1], row[2], row[3], float(row[4])))
-        distribution.rows.append((_clock_label(name), *row[5:]))
+        summary.rows.append((_clock_label(name), row[1], row[2][0], row[2][1], float(row[3])))
+        distribution.rows.append((_clock_label(name), *row[4:]))
     unit = "day" if trend == "day" else "week"
     series = _rows(f"""SELECT date_trunc('{unit}', {_local('t.created_at')})::date AS period, c.name, {stats}
                        FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}
@@ -275,7 +284,7 @@ def response_times(f: Filters, trend: str = "week") -> Report:
         Column("period", _l("Day") if trend == "day" else _l("Week from"), "date"), Column("clock", _l("Target")),
         Column("count", _l("Tickets"), "int"), Column("median", _l("Median"), "seconds"),
         Column("p90", _l("90th percentile"), "seconds"), Column("mean", _l("Mean"), "seconds")],
-        [(r[0], _clock_label(r[1]), r[2], r[3], r[4], float(r[5])) for r in series])
+        [(r[0], _clock_label(r[1]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
     report = Report("times", _l("Response and resolution times in working time"), f,
                     [summary, distribution, trend_table, _promise(f)], options={"trend": trend})
     report.charts["distribution"] = [(row[0], [(str(label), count) for (_, _, label), count in zip(TIME_BUCKETS, row[1:])])
@@ -461,16 +470,24 @@ def first_contact_resolution(f: Filters) -> Report:
     days = int(current_app.config.get("REPORTS_FCR_DAYS", 7))
     where, params = _where(f)
     params |= {"days": timedelta(days=days), "now": _naive(utcnow())}
+    params["after"] = _naive(f.end_utc) + params["days"]
+    # A repeat is the customer's next ticket in the category, whatever its channel or team; a second
+    # message is one more from them on the ticket. Both read by time range (indexed), then joined.
     rows = _rows(f"""
+        WITH following AS (
+            SELECT o.id, lead(o.created_at) OVER (PARTITION BY o.customer_id, o.category_id
+                                                  ORDER BY o.created_at, o.id) AS next_at
+            FROM tickets o
+            WHERE o.customer_id IS NOT NULL AND o.category_id IS NOT NULL
+              AND o.created_at >= :start AND o.created_at < :after),
+        written AS (
+            SELECT m.ticket_id, count(*) AS messages FROM messages m
+            WHERE m.direction = 'in' AND m.created_at >= :start AND m.created_at < :after GROUP BY m.ticket_id)
         SELECT t.channel, count(*)::int,
-               count(*) FILTER (WHERE NOT EXISTS (
-                    SELECT 1 FROM tickets o WHERE o.customer_id = t.customer_id AND o.category_id = t.category_id
-                    AND o.id <> t.id AND o.created_at > t.created_at AND o.created_at <= t.created_at + :days)
-                 AND (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
-                      AND m.created_at <= t.created_at + :days) <= 1)::int
-        FROM tickets t
-        WHERE t.status IN ('solved', 'closed') AND t.customer_id IS NOT NULL AND t.category_id IS NOT NULL
-          AND t.created_at + :days <= :now AND {where}
+               count(*) FILTER (WHERE (fo.next_at IS NULL OR fo.next_at > t.created_at + :days)
+                                AND coalesce(w.messages, 0) <= 1)::int
+        FROM tickets t JOIN following fo ON fo.id = t.id LEFT JOIN written w ON w.ticket_id = t.id
+        WHERE t.status IN ('solved', 'closed') AND t.created_at + :days <= :now AND {where}
         GROUP BY t.channel ORDER BY t.channel""", params)
     from helpdesk.views import CHANNEL_LABELS, label_of
     table = Table("fcr", _l("First-contact resolution"), [
