@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask_migrate import upgrade  # noqa: E402
 
 from helpdesk import create_app  # noqa: E402
-from helpdesk.reference import ensure_reference_data  # noqa: E402
+from helpdesk.admin.services import ensure_reference_data  # noqa: E402
 from helpdesk.models.types import utcnow  # noqa: E402
-from helpdesk.services import calendars  # noqa: E402
+from helpdesk.calendars import services as calendars  # noqa: E402
 
 
 def per_call(func, rounds: int) -> float:

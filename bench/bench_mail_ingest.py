@@ -63,9 +63,9 @@ def run(server, smtp, database_url: str, batch: list[bytes]) -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app
-    from helpdesk.extensions import db
-    from helpdesk.mail.inbound import fetch_mailbox
-    from helpdesk.mail.mailboxes import save_mailbox
+    from helpdesk.core.extensions import db
+    from helpdesk.mail.services.inbound import fetch_mailbox
+    from helpdesk.mail.services.mailboxes import save_mailbox
     from helpdesk.models import Message, RawContact, Ticket
 
     instance = tempfile.mkdtemp(prefix="kontakt-bench-")
@@ -73,7 +73,7 @@ def run(server, smtp, database_url: str, batch: list[bytes]) -> None:
                       "REDIS_URL": None, "ATTACHMENT_DIR": f"{instance}/attachments", "SMTP_HOST": smtp.host,
                       "SMTP_PORT": smtp.port, "SMTP_SECURITY": "none"})
     with app.app_context():
-        from helpdesk.reference import ensure_reference_data
+        from helpdesk.admin.services import ensure_reference_data
 
         upgrade()
         ensure_reference_data()

@@ -128,8 +128,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app
-    from helpdesk.extensions import db
-    from helpdesk.reference import ensure_reference_data
+    from helpdesk.core.extensions import db
+    from helpdesk.admin.services import ensure_reference_data
     from helpdesk.reports import services
     from helpdesk.reports.filters import Filters
 

@@ -82,11 +82,11 @@ def run(count: int, env: dict) -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app, jobs
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models import Ticket
-    from helpdesk.reference import ensure_reference_data
-    from helpdesk.routing_service import ensure_default_rules
-    from helpdesk.services.staff import create_staff
+    from helpdesk.admin.services import ensure_reference_data
+    from helpdesk.routing.services import ensure_default_rules
+    from helpdesk.staff.services import create_staff
 
     app = create_app()
     with app.app_context():
@@ -199,7 +199,7 @@ def run(count: int, env: dict) -> None:
 
 
 def last_ticket_id() -> int:
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models import Ticket
 
     return db.session.scalar(db.select(db.func.max(Ticket.id))) or 0
@@ -207,7 +207,7 @@ def last_ticket_id() -> int:
 
 def delays_after(first_id: int) -> tuple[float, float, float]:
     """Seconds from contact to routing of the tickets after ``first_id``: median, 95th percentile, worst."""
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models import Ticket
 
     delays = sorted(db.session.scalars(db.select(
@@ -241,7 +241,8 @@ def submit(count: int, offset: int) -> None:
     from flask import current_app
 
     from channels.webform import FormSubmission, to_payload
-    from helpdesk import intake, jobs
+    from helpdesk.intake import services as intake
+    from helpdesk.core import jobs
     from helpdesk.models.types import utcnow
 
     for n in range(offset, offset + count):
@@ -372,7 +373,7 @@ def start_workers(env: dict, *, burst: bool) -> list[subprocess.Popen]:
 
 def wait_for(condition, total: int, started: float) -> None:
     """Until ``total`` tickets meet ``condition`` (None: until that many acknowledgements are sent)."""
-    from helpdesk.extensions import db
+    from helpdesk.core.extensions import db
     from helpdesk.models import Ticket
     from helpdesk.models.mail import Acknowledgement
 

@@ -63,7 +63,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app
-    from helpdesk.sla import recalc
+    from helpdesk.sla.services import recalc
 
     name = f"kontakt_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:

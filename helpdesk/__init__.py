@@ -1,6 +1,7 @@
 """Kontakt's Flask application: models, intake, services, jobs, web UI, JSON API, CLI."""
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -9,9 +10,14 @@ import flask_babel
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
-from helpdesk.config import DEFAULTS, from_environment
+from helpdesk.core.config import DEFAULTS, from_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The product's areas, each wired by its helpdesk/<area>/area.py. Order matters for receivers
+# of the same signal: a new ticket is routed (and its SLA policy attached) before its
+# acknowledgement quotes the first-response deadline.
+AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "api", "staff", "demo", "admin", "reports")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _ensure_secret_key(app)
 
-    from helpdesk.extensions import babel, csrf, db, login_manager, migrate
+    from helpdesk.core.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
@@ -38,22 +44,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The locale is cached on g, which outlives a request when an app context was already pushed.
     app.before_request(flask_babel.refresh)
 
-    from helpdesk import auth, cli, intake, mail, routing_service, sla, views
-    from helpdesk.blueprints import register_blueprints
+    from helpdesk import cli
 
-    auth.init_app(app)
     cli.init_app(app)
-    views.init_app(app)
-    register_blueprints(app)
-    # Order matters for receivers of the same signal: a new ticket is routed (and its SLA
-    # policy attached) before its acknowledgement quotes the first-response deadline.
-    intake.init_app(app)
-    routing_service.init_app(app)
-    sla.init_app(app)
-    mail.init_app(app)
-    from helpdesk.reports import area as reports_area
-
-    reports_area.init_app(app)
+    for name in AREAS:
+        importlib.import_module(f"helpdesk.{name}.area").init_app(app)
     return app
 
 

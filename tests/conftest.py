@@ -102,8 +102,8 @@ def _session_app(backend, request, tmp_path_factory):
 @pytest.fixture
 def app(_session_app):
     """The app with an empty database holding only the shipped reference data."""
-    from helpdesk.extensions import db
-    from helpdesk.reference import ensure_reference_data
+    from helpdesk.core.extensions import db
+    from helpdesk.admin.services import ensure_reference_data
 
     with _session_app.app_context():
         ensure_reference_data()
@@ -130,7 +130,7 @@ def client(app):
 @pytest.fixture
 def make_staff(app):
     """Factory: a member of staff created through the same service the admin screens use."""
-    from helpdesk.services.staff import create_staff
+    from helpdesk.staff.services import create_staff
 
     def make(email: str = None, *, role: str = "agent", password: str = "correct horse", **kwargs):
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@kontakt.test"

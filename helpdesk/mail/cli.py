@@ -18,9 +18,9 @@ def mail():
 def fetch(address: str | None):
     """Fetch unprocessed mail from the mailboxes now."""
     from channels.email.imap import MailboxError
-    from helpdesk.extensions import db
-    from helpdesk.mail.inbound import fetch_mailbox
-    from helpdesk.mail.mailboxes import MailboxInvalid
+    from helpdesk.core.extensions import db
+    from helpdesk.mail.services.inbound import fetch_mailbox
+    from helpdesk.mail.services.mailboxes import MailboxInvalid
     from helpdesk.models.mail import Mailbox
 
     query = db.select(Mailbox).filter_by(active=True)
@@ -45,7 +45,7 @@ def fetch(address: str | None):
 @with_appcontext
 def ingest(file):
     """Take in one raw message (RFC 5322) from FILE, or from stdin with "-"."""
-    from helpdesk.mail.inbound import ingest as ingest_mail
+    from helpdesk.mail.services.inbound import ingest as ingest_mail
 
     raw = file.read()
     if not raw.strip():

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
 
 

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
 
 TICKET_NUMBER_OFFSET = 100000

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models.core import Ticket, User
 from helpdesk.models.types import UTCDateTime, utcnow
 

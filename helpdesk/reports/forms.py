@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from helpdesk.forms import KontaktForm
+from helpdesk.web.forms import KontaktForm
 from helpdesk.reports.filters import MAX_PERIOD_DAYS
 
 

@@ -8,7 +8,6 @@ clocks and the queue. Local days, weeks and hours are Europe/Warsaw.
 """
 from __future__ import annotations
 
-import time as _time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -16,14 +15,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, User
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.sla import CLOCKS
 from helpdesk.models.types import utcnow
 from helpdesk.reports.filters import WARSAW, Filters
-from helpdesk.services.calendars import get_calendar
-from helpdesk.sla import clocks as sla_clocks
+from helpdesk.calendars import quiet_hours
+from helpdesk.calendars.services import get_calendar
+from helpdesk.sla.services import clocks as sla_clocks
 from schedules import staffing
 
 TZ = "Europe/Warsaw"
@@ -35,8 +35,6 @@ AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3
 PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
 STATES = ("met", "breached", "running", "paused")
 GROUPS = {"channel": "t.channel", "category": "t.category_id", "team": "t.team_id", "agent": "t.assignee_id"}
-QUIET_WINDOW_HOURS = 4
-QUIET_WEEKS = 8
 
 
 class ReportsUnavailable(RuntimeError):
@@ -141,7 +139,7 @@ def _group_label(group: str | None, value, labels: dict) -> str:
     if value is None:
         return str(_l("none"))
     if group == "channel":
-        from helpdesk.views import CHANNEL_LABELS, label_of
+        from helpdesk.web.helpers import CHANNEL_LABELS, label_of
         return label_of(CHANNEL_LABELS, value)
     return labels.get(value, str(value))
 
@@ -241,7 +239,7 @@ def _breaches(where: str, params: dict, limit: int) -> list[tuple]:
          ORDER BY c.due_at DESC LIMIT :limit)
         ORDER BY at DESC, ticket_id LIMIT :limit""", params | {"limit": limit})
     teams, agents = names("team", [r[5] for r in rows]), names("agent", [r[6] for r in rows])
-    from helpdesk.views import CHANNEL_LABELS, STATUS_LABELS, label_of
+    from helpdesk.web.helpers import CHANNEL_LABELS, STATUS_LABELS, label_of
     return [(r[0], _clock_label(r[1]), r[2], r[3].replace(tzinfo=timezone.utc), label_of(CHANNEL_LABELS, r[4]),
              teams.get(r[5], ""), agents.get(r[6], ""), label_of(STATUS_LABELS, r[7])) for r in rows]
 
@@ -328,7 +326,7 @@ def backlog(f: Filters) -> Report:
     rows = {r[0]: r[1:] for r in _rows(f"""SELECT t.status, {ages}, count(*)::int FROM tickets t
                                             WHERE t.status = ANY(:open) AND {where} GROUP BY t.status""",
                                        params | {"open": list(OPEN_STATUSES)})}
-    from helpdesk.views import STATUS_LABELS, label_of
+    from helpdesk.web.helpers import STATUS_LABELS, label_of
     open_table = Table("open", _l("Open tickets by age and status"), [
         Column("status", _l("Status")), *[Column(f"age{i}", label, "int") for i, (_, _, label) in enumerate(AGE_BUCKETS)],
         Column("total", _l("Total"), "int")])
@@ -377,7 +375,7 @@ def volume(f: Filters) -> Report:
     grid: dict[str, list[list[int]]] = {}
     for channel, weekday, hour, count in rows:
         grid.setdefault(channel, [[0] * 24 for _ in range(7)])[weekday - 1][hour] += count
-    from helpdesk.views import CHANNEL_LABELS, label_of
+    from helpdesk.web.helpers import CHANNEL_LABELS, label_of
     tables = []
     weekdays = _weekday_names()
     for channel in [c for c in CHANNELS if c in grid] + sorted(set(grid) - set(CHANNELS)):
@@ -390,7 +388,7 @@ def volume(f: Filters) -> Report:
     report = Report("volume", _l("Volume"), f, tables)
     report.charts["heatmaps"] = [(t, max(max(row[1:25]) for row in t.rows)) for t in tables]
     report.notes.append(_l("Quietest time to call, from the last 8 weeks of calls: %(hours)s.",
-                           hours=quiet_hours_text()))
+                           hours=quiet_hours.text()))
     if not tables:
         report.no_data = _l("No tickets in this period.")
     return report
@@ -401,62 +399,6 @@ def _weekday_names() -> list[str]:
     from flask_babel import get_locale
     days = get_day_names("wide", locale=get_locale())
     return [days[i][:1].upper() + days[i][1:] for i in range(7)]
-
-
-_quiet_cache: dict[str, tuple[float, tuple[int, int] | None]] = {}
-
-
-def quiet_hours(now: datetime | None = None, *, cache: bool = True) -> tuple[int, int] | None:
-    """The quietest 4-hour window (local start and end hour) of working-day calls over the last 8
-    weeks, within the contact centre's weekday opening hours; None with too few calls to tell.
-
-    Computed at most once an hour per process: the public contact page shows it."""
-    now = now or utcnow()
-    key = now.strftime("%Y%m%d%H")
-    if cache and key in _quiet_cache:
-        return _quiet_cache[key][1]
-    found = _quiet_hours(now) if db.engine.dialect.name == "postgresql" else None
-    if cache:
-        _quiet_cache.clear()
-        _quiet_cache[key] = (_time.monotonic(), found)
-    return found
-
-
-def _quiet_hours(now: datetime) -> tuple[int, int] | None:
-    since = now - timedelta(weeks=QUIET_WEEKS)
-    rows = _rows(f"""SELECT {_local('t.created_at')}::date, extract(hour FROM {_local('t.created_at')})::int,
-                            count(*)::int FROM tickets t
-                     WHERE t.channel = 'phone' AND t.created_at >= :since AND t.created_at < :now GROUP BY 1, 2""",
-                 {"since": _naive(since), "now": _naive(now)})
-    calendar = get_calendar("contact-centre")
-    working: dict[date, bool] = {}
-    per_hour = [0] * 24
-    total = 0
-    for day, hour, count in rows:
-        if day not in working:
-            working[day] = day.weekday() < 5 and bool(calendar.hours_on(day))
-        if working[day]:
-            per_hour[hour] += count
-            total += count
-    if total < current_app.config.get("QUIET_HOURS_MIN_CALLS", 200):
-        return None
-    open_hours = [h for h in range(24) if any(i.start <= h * 60 and (h + 1) * 60 <= i.end
-                                              for i in calendar.weekly[0])]
-    windows = [(sum(per_hour[h:h + QUIET_WINDOW_HOURS]), h) for h in open_hours
-               if all(h + k in open_hours for k in range(QUIET_WINDOW_HOURS))]
-    if not windows:
-        return None
-    _, start = min(windows)
-    return start, start + QUIET_WINDOW_HOURS
-
-
-SHIPPED_QUIET_HOURS = (12, 16)
-
-
-def quiet_hours_text(now: datetime | None = None) -> str:
-    """"12:00–16:00": the computed quiet hours, else the shipped ones."""
-    start, end = quiet_hours(now) or SHIPPED_QUIET_HOURS
-    return f"{start:02d}:00–{end:02d}:00"
 
 
 # --- first-contact resolution ------------------------------------------------------
@@ -489,7 +431,7 @@ def first_contact_resolution(f: Filters) -> Report:
         FROM tickets t JOIN following fo ON fo.id = t.id LEFT JOIN written w ON w.ticket_id = t.id
         WHERE t.status IN ('solved', 'closed') AND t.created_at + :days <= :now AND {where}
         GROUP BY t.channel ORDER BY t.channel""", params)
-    from helpdesk.views import CHANNEL_LABELS, label_of
+    from helpdesk.web.helpers import CHANNEL_LABELS, label_of
     table = Table("fcr", _l("First-contact resolution"), [
         Column("channel", _l("Channel")), Column("solved", _l("Solved tickets"), "int"),
         Column("first_contact", _l("Solved at the first contact"), "int"),

@@ -15,16 +15,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from helpdesk.auth import roles_required
-from helpdesk.blueprints import api as staff_api
-from helpdesk.extensions import csrf, db
+from helpdesk.web.auth import roles_required
+from helpdesk.api import views as staff_api
+from helpdesk.core.extensions import csrf, db
 from helpdesk.models import Category, Team, Ticket, User
 from helpdesk.models.core import CHANNELS
 from helpdesk.models.types import utcnow
 from helpdesk.reports import services
 from helpdesk.reports.filters import REPORT_ROLES, WARSAW, Filters, default_period
 from helpdesk.reports.forms import ReportFilterForm
-from helpdesk.views import CHANNEL_LABELS, label_of
+from helpdesk.web.helpers import CHANNEL_LABELS, label_of
 
 bp = Blueprint("reports", __name__)
 api_bp = Blueprint("reports_api", __name__)

@@ -13,14 +13,15 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from helpdesk.auth import STAFF, roles_required
-from helpdesk.mail.outbound import format_due
-from helpdesk.extensions import db
+from helpdesk.web.auth import STAFF, roles_required
+from helpdesk.calendars.services import get_calendar
+from helpdesk.core.extensions import db
 from helpdesk.models.core import PRIORITIES, STATUSES
 from helpdesk.models.sla import Notification, SlaClock, SlaPolicy
-from helpdesk.sla import alerts, clocks, recalc
-from helpdesk.sla.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
-from helpdesk.views import PRIORITY_LABELS, STATUS_LABELS, label_of, localtime
+from helpdesk.sla.services import clocks
+from helpdesk.sla.services import recalc
+from helpdesk.sla.services.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
+from helpdesk.web.helpers import format_due, PRIORITY_LABELS, STATUS_LABELS, label_of, localtime
 
 bp = Blueprint("sla", __name__)
 
@@ -199,7 +200,7 @@ def sla_summaries(tickets) -> dict[int, dict]:
             result[ticket_id] = {"state": "paused", "text": str(STATE_LABELS["paused"])}
             continue
         nearest = min(running, key=lambda r: r.due_at)
-        left = clocks.calendar(nearest.calendar_name).elapsed(at, nearest.due_at)
+        left = get_calendar(nearest.calendar_name).elapsed(at, nearest.due_at)
         if nearest.breached_at or left <= timedelta(0):
             state = "breached"
         elif nearest.warned_at or (nearest.warn_at and nearest.warn_at <= at):
@@ -214,17 +215,3 @@ def sla_summaries(tickets) -> dict[int, dict]:
 def answer_by(due: datetime) -> str:
     """The promise as the acknowledgement e-mail words it: "do wtorku, 9 grudnia 2026, 14:30"."""
     return format_due(due, str(get_locale()))
-
-
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-    app.add_template_filter(working_time)
-    app.add_template_filter(answer_by)
-    app.add_template_filter(reason_label, "sla_reason")
-    app.add_template_global(sla_summaries)
-    app.add_template_global(clocks.clock_views, "sla_clocks")
-    app.add_template_global(clocks.history, "sla_history")
-    app.add_template_global(clocks.first_response_due)
-    app.add_template_global(lambda: alerts.unread_count(current_user), "sla_unread")
-    app.jinja_env.globals.update(SLA_CLOCK_LABELS=clocks.CLOCK_LABELS, SLA_STATE_LABELS=STATE_LABELS,
-                                 SLA_ACTION_LABELS=ACTION_LABELS)

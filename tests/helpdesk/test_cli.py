@@ -1,8 +1,8 @@
 """The `helpdesk` operations command."""
 from __future__ import annotations
 
-from helpdesk.auth import user_from_bearer
-from helpdesk.extensions import db
+from helpdesk.web.auth import user_from_bearer
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, User
 
 

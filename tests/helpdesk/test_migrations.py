@@ -5,7 +5,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 
 
 @pytest.mark.both_databases
@@ -17,7 +17,7 @@ def test_migrated_schema_matches_the_models(app):
 
 @pytest.mark.both_databases
 def test_demo_data_loads_once(app):
-    from helpdesk.demo import load_demo_data
+    from helpdesk.demo.services import load_demo_data
     from helpdesk.models import Ticket, User
 
     assert load_demo_data() is True

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from helpdesk.extensions import db
+from helpdesk.core.extensions import db
 from helpdesk.models import Attachment, Ticket
 
 pytestmark = pytest.mark.browser

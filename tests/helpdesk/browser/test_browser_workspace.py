@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from channels import InboundContact
-from helpdesk import intake
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.models.types import utcnow
 

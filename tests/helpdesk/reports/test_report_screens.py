@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from helpdesk.auth import issue_api_token
-from helpdesk.extensions import db
+from helpdesk.web.auth import issue_api_token
+from helpdesk.core.extensions import db
 from helpdesk.models import Team
 from helpdesk.reports import services
 from helpdesk.reports.views import cell

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from channels import InboundContact
-from helpdesk import intake
-from helpdesk.extensions import db
+from helpdesk.intake import services as intake
+from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.reports import services
 from helpdesk.reports.filters import Filters
-from helpdesk.services import tickets
-from helpdesk.sla import alerts, clocks
+from helpdesk.tickets import services as tickets
+from helpdesk.sla.services import alerts, clocks
 from tests.conftest import login
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -36,7 +36,7 @@ def now(monkeypatch):
     (the time of day is what is under test, and waiting for real hours is not possible)."""
     def set_now(instant: datetime) -> datetime:
         monkeypatch.setattr(clocks, "now", lambda: instant)
-        monkeypatch.setattr("helpdesk.services.tickets.utcnow", lambda: instant)
+        monkeypatch.setattr("helpdesk.tickets.services.utcnow", lambda: instant)
         monkeypatch.setattr("helpdesk.reports.services.utcnow", lambda: instant)
         return instant
 
@@ -220,7 +220,7 @@ def test_first_contact_resolution(app, now, make_staff):
 
 
 def test_staffing_forecast_erlang_and_shifts(app, now, make_staff):
-    from helpdesk.services.calendars import create_calendar
+    from helpdesk.calendars.services import create_calendar
     from schedules.staffing import agents_needed
 
     create_calendar("zmiana-ranna", {d: ["08:00-16:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, actor=None)
@@ -244,9 +244,10 @@ def test_staffing_forecast_erlang_and_shifts(app, now, make_staff):
     assert rows[(date(2026, 12, 19), "10:00")]["rostered"] == 0  # Saturday: no shift
 
 
-def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now, client):
-    services._quiet_cache.clear()
-    assert services.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) is None
+def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now, client, monkeypatch):
+    from helpdesk.calendars import quiet_hours
+
+    assert quiet_hours.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) is None
     page = client.get("/contact").get_data(as_text=True)
     assert "12:00–16:00" in page  # the shipped text
     app.config["QUIET_HOURS_MIN_CALLS"] = 20
@@ -256,6 +257,10 @@ def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now,
             for hour in (8, 9, 10, 11, 12, 13, 14, 15, 16, 21):
                 now(local(day.year, day.month, day.day, hour, 15))
                 contact(channel="phone", category=None)
-        assert services.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) == (17, 21)
+        assert quiet_hours.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) == (17, 21)
+        quiet_hours._cache.clear()
+        monkeypatch.setattr("helpdesk.calendars.quiet_hours.utcnow", lambda: local(2026, 12, 11, 9, 0))
+        assert "17:00–21:00" in client.get("/contact").get_data(as_text=True)
     finally:
         app.config["QUIET_HOURS_MIN_CALLS"] = 200
+        quiet_hours._cache.clear()

@@ -1,0 +1,176 @@
+"""The JSON API (/api/v1): tickets, authenticated by API token or the agent's browser session."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from channels import InboundContact
+from channels.identity import normalise_email, normalise_phone
+from helpdesk.intake import services as intake
+from helpdesk.web.auth import user_from_bearer
+from helpdesk.core.extensions import csrf, db
+from helpdesk.models import Category, Ticket
+from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
+from helpdesk.models.types import utcnow
+from helpdesk.tickets import services as ticket_service
+from helpdesk.sla.services.clocks import sla_json
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)  # token calls carry no cookie; session calls are checked in authenticate()
+
+
+class FieldError(Exception):
+    def __init__(self, field: str, message: str, status: int = 422):
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+
+
+@bp.errorhandler(FieldError)
+def field_error(error: FieldError):
+    return jsonify({"error": "invalid", "field": error.field, "message": error.message}), error.status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    return jsonify({"error": "csrf", "message": error.description}), 400
+
+
+@bp.before_request
+def authenticate():
+    user = user_from_bearer()
+    if user is None and current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        user = current_user._get_current_object()
+    if user is None and request.endpoint != "api.openapi":
+        return jsonify({"error": "unauthorized", "message": "Send 'Authorization: Bearer <token>' or log in."}), 401
+    g.api_user = user
+
+
+def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
+    data = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "category": ticket.category.slug if ticket.category else None,
+        "team": ticket.team.slug if ticket.team else None,
+        "assignee": {"id": ticket.assignee.id, "name": ticket.assignee.name} if ticket.assignee else None,
+        "customer": {"id": ticket.customer.id, "name": ticket.customer.name,
+                     "email": ticket.customer.primary_email} if ticket.customer else None,
+        "tags": ticket.tags or [],
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        "url": url_for("api.get_ticket", ticket_id=ticket.id, _external=False),
+        "sla": sla_json(ticket),
+    }
+    if full:
+        data["routing"] = ticket.routing
+        data["messages"] = [{
+            "id": m.id, "channel": m.channel, "direction": m.direction, "internal": m.internal,
+            "author": m.author_name, "text": m.text, "html": m.html, "created_at": m.created_at.isoformat(),
+            "attachments": [{"filename": a.filename, "media_type": a.media_type, "size": a.size,
+                             "sha256": a.sha256} for a in m.attachments],
+        } for m in ticket.messages]
+    return data
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name, str(default))
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise FieldError(name, f"must be a whole number from {low} to {high}", 400)
+    return int(value)
+
+
+@bp.get("/api/v1/tickets")
+def list_tickets():
+    limit = _int_arg("limit", 50, 1, 500)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    query = ticket_service.visible_tickets(g.api_user)
+    status = request.args.get("status")
+    if status == "open":
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+    elif status:
+        if status not in STATUSES:
+            raise FieldError("status", f"must be one of: open, {', '.join(STATUSES)}", 400)
+        query = query.where(Ticket.status == status)
+    rows = db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)).all()
+    return jsonify({"tickets": [ticket_json(t) for t in rows], "limit": limit, "offset": offset})
+
+
+@bp.get("/api/v1/tickets/<int:ticket_id>")
+def get_ticket(ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not ticket_service.can_see(g.api_user, ticket):
+        abort(404, description=f"no ticket with id {ticket_id}")
+    return jsonify(ticket_json(ticket, full=True))
+
+
+def _text(body: dict, name: str, *, required: bool = True, max_length: int = 10000) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise FieldError(name, "must be a string")
+    if "\x00" in value:
+        raise FieldError(name, "must not contain NUL characters")
+    value = value.strip()
+    if required and not value:
+        raise FieldError(name, "is required")
+    if len(value) > max_length:
+        raise FieldError(name, f"must be at most {max_length} characters")
+    return value
+
+
+@bp.post("/api/v1/tickets")
+def create_ticket():
+    """Open a ticket on behalf of a customer (e.g. a phone call logged by an agent)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise FieldError("body", "must be a JSON object", 400)
+    subject = _text(body, "subject", max_length=300)
+    text = _text(body, "text")
+    channel = body.get("channel", "phone")
+    if channel not in CHANNELS:
+        raise FieldError("channel", f"must be one of: {', '.join(CHANNELS)}")
+    customer = body.get("customer") or {}
+    if not isinstance(customer, dict):
+        raise FieldError("customer", "must be an object with email, name and/or phone")
+    email = normalise_email(_text(customer, "email", required=False, max_length=254))
+    if email and "@" not in email:
+        raise FieldError("customer.email", "is not an e-mail address")
+    phone_text = _text(customer, "phone", required=False, max_length=40)
+    phone = normalise_phone(phone_text) if phone_text else ""
+    if phone is None:
+        raise FieldError("customer.phone", "is not a phone number")
+    category = body.get("category")
+    if category is not None and (not isinstance(category, str) or db.session.scalar(
+            db.select(Category).filter_by(slug=category)) is None):
+        raise FieldError("category", "is not a known category slug")
+    language = body.get("language", "pl")
+    if language not in ("pl", "en"):
+        raise FieldError("language", "must be 'pl' or 'en'")
+    key = request.headers.get("Idempotency-Key")
+    raw, created = intake.store_raw(channel=channel, source=f"api:{g.api_user.id}",
+                                    payload=json.dumps(body, ensure_ascii=False).encode(),
+                                    media_type="application/json",
+                                    dedup_key=f"api:{g.api_user.id}:{key}" if key else None)
+    if not created and raw.ticket_id:
+        return jsonify(ticket_json(db.session.get(Ticket, raw.ticket_id), full=True)), 200
+    contact = InboundContact(channel=channel, received_at=utcnow(), line="api", from_email=email,
+                             from_name=_text(customer, "name", required=False, max_length=200),
+                             from_phone=phone or "", subject=subject, text=text, form_category=category,
+                             language=language)
+    ticket = intake.receive(raw.id, contact)
+    return jsonify(ticket_json(ticket, full=True)), 201
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    from helpdesk.api.openapi import document
+
+    return jsonify(document())

@@ -1,0 +1,1 @@
+"""The configuration audit trail: who changed what in the administration."""

@@ -1,0 +1,1 @@
+"""Calendars in the app: stored calendars, exceptions, opening hours, iCalendar export."""

@@ -1,0 +1,1 @@
+"""Customers: identified or created from what a contact tells about its sender."""

@@ -1,0 +1,1 @@
+"""Services of the e-mail area: mailboxes, inbound mail, outbound mail."""

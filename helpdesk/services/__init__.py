@@ -1,1 +1,0 @@
-"""Service functions: each owns its transaction (commits on success, rolls back on error)."""

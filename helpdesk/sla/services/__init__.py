@@ -1,0 +1,1 @@
+"""Services of the SLA area: clocks, policies, recalculation, warnings and breaches."""

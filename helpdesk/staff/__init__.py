@@ -1,0 +1,1 @@
+"""Staff: members of staff, their roles, passwords and API tokens."""

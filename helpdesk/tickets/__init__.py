@@ -1,0 +1,1 @@
+"""Tickets: their services, the agent queue and the ticket page."""

@@ -1,0 +1,8 @@
+"""Wiring of the tickets area: the agent workspace."""
+from __future__ import annotations
+
+from helpdesk.tickets import views
+
+
+def init_app(app) -> None:
+    app.register_blueprint(views.bp)

@@ -1,0 +1,107 @@
+"""Staff authentication: argon2 password hashes, sessions, API tokens and roles."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from helpdesk.core.extensions import db, login_manager
+from helpdesk.models import ApiToken, User
+from helpdesk.models.types import utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; the same work either way."""
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def issue_api_token(user: User, name: str) -> str:
+    """Create a token for the user and return it; only its hash is kept."""
+    token = "kt_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
+    db.session.commit()
+    return token
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_from_bearer() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = db.session.scalar(db.select(ApiToken).filter_by(token_hash=_token_hash(header[7:].strip())))
+    if token is None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+def roles_required(*roles: str):
+    """Allow the view only to logged-in staff with one of the roles (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path, so the login page can't be used to send someone elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+STAFF = ("agent", "lead", "manager", "admin")
+LEADS = ("lead", "manager", "admin")
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "web.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))

@@ -1,0 +1,55 @@
+"""What every page shares: template filters, the language switch, error pages."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask import jsonify, render_template, request
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+STATUS_LABELS = {
+    "new": _l("New"), "open": _l("Open"), "waiting": _l("Waiting for customer"), "solved": _l("Solved"),
+    "closed": _l("Closed"),
+}
+PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+WARSAW = ZoneInfo("Europe/Warsaw")
+_WEEKDAYS_PL_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
+CHANNEL_LABELS = {"email": _l("E-mail"), "phone": _l("Phone"), "webform": _l("Contact form")}
+
+
+def label_of(table: dict, key: str | None) -> str:
+    """``key``'s label from one of the tables above, in the page's language (an unknown key as it is)."""
+    return str(table[key]) if key in table else (key or "")
+
+
+def localtime(value, fmt: str = "short") -> str:
+    """An instant stored in UTC, shown in Europe/Warsaw."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def format_due(instant: datetime, language: str) -> str:
+    """"do wtorku, 9 grudnia 2025, 14:30" (Polish) or "by Tuesday, 9 December 2025, 14:30", in Warsaw time."""
+    local = instant.astimezone(WARSAW)
+    if language == "en":
+        return f"by {format_date(local, 'EEEE, d MMMM y', locale='en')}, {local:%H:%M}"
+    return f"do {_WEEKDAYS_PL_GENITIVE[local.weekday()]}, {format_date(local, 'd MMMM y', locale='pl')}, {local:%H:%M}"
+
+
+def init_app(app) -> None:
+    app.add_template_filter(localtime)
+    app.add_template_filter(lambda s: label_of(STATUS_LABELS, s), "status_label")
+    app.add_template_filter(lambda s: label_of(PRIORITY_LABELS, s), "priority_label")
+    app.add_template_filter(lambda s: label_of(CHANNEL_LABELS, s), "channel_label")
+
+    @app.context_processor
+    def shared_context():
+        return {"locale": str(get_locale())}
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": error.name, "message": error.description}), error.code
+        return render_template("error.html", error=error), error.code

@@ -1,0 +1,71 @@
+"""The job interface on real Redis (RQ) and inline."""
+from __future__ import annotations
+
+import uuid
+
+from helpdesk.core import jobs
+from helpdesk.core.extensions import db
+from helpdesk.models import Ticket, TicketEvent
+from tests.helpdesk.tickets.test_workspace import open_ticket
+
+
+def mark_ticket(ticket_id: int) -> None:
+    """A job used by these tests: records an event on the ticket."""
+    db.session.add(TicketEvent(ticket_id=ticket_id, kind="job-ran", data={}))
+    db.session.commit()
+
+
+def events(ticket_id: int) -> list[str]:
+    return [e.kind for e in db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=ticket_id))]
+
+
+def test_inline_when_no_redis(app):
+    ticket = open_ticket()
+    jobs.enqueue(mark_ticket, ticket.id)
+    assert "job-ran" in events(ticket.id)
+
+
+def test_on_rq_a_worker_runs_the_job_in_the_app_context(app, redis_url, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    try:
+        ticket = open_ticket()
+        job = jobs.enqueue(mark_ticket, ticket.id)
+        assert job.get_status() == "queued" and "job-ran" not in events(ticket.id)
+        jobs.run_worker(burst=True, with_scheduler=False)
+        db.session.expire_all()
+        assert "job-ran" in events(db.session.get(Ticket, ticket.id).id)
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
+def test_enqueue_once_queues_one_run_that_gathers_what_comes_meanwhile(app, redis_url, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    RUNS.clear()
+    try:
+        for _ in range(5):  # a burst of calls: one run
+            jobs.enqueue_once(count_run, gather_seconds=0.3)
+        assert jobs.queue().count == 1
+        started = time.monotonic()
+        jobs.run_worker(burst=True, with_scheduler=False)
+        assert time.monotonic() - started >= 0.25  # it waited for more work to come
+        assert RUNS == [1]
+        jobs.enqueue_once(count_run)  # the run cleared its mark: a later call queues a new one
+        assert jobs.queue().count == 1
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
+RUNS: list[int] = []
+
+
+def count_run() -> None:
+    """A job used by these tests: counts its runs."""
+    RUNS.append(1)
