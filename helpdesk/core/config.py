@@ -52,6 +52,11 @@ def from_environment(instance_path: str) -> dict:
         "REPORTS_ANSWER_WITHIN_SECONDS": _int("REPORTS_ANSWER_WITHIN_SECONDS", 20),
         "REPORTS_HANDLE_SECONDS": _int("REPORTS_HANDLE_SECONDS", 300),
         "QUIET_HOURS_MIN_CALLS": _int("QUIET_HOURS_MIN_CALLS", 200),
+        # A fixed CTI webhook token (besides those of the PBXs an admin creates); optional.
+        "PHONE_WEBHOOK_TOKEN": os.environ.get("PHONE_WEBHOOK_TOKEN") or None,
+        "PHONE_WEBHOOK_REQUIRE_SIGNATURE": os.environ.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") == "1",
+        # Stored CTI events one worker job applies to their calls.
+        "PHONE_EVENT_BATCH": _int("PHONE_EVENT_BATCH", 200),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -1,13 +1,13 @@
 """reports: indexes for the daily solved count and the list of breaches
 
 Revision ID: 0011_reports
-Revises: 0006
+Revises: 0008_phone
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0011_reports'
-down_revision = '0006'
+down_revision = '0008_phone'
 branch_labels = None
 depends_on = None
 
