@@ -17,8 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The product's areas, each wired by its helpdesk/<area>/area.py. Order matters for receivers
 # of the same signal: a new ticket is routed (and its SLA policy attached) before its
 # acknowledgement quotes the first-response deadline.
-AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "api", "staff", "demo", "admin",
-         "reports")
+AREAS = ("web", "customers", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "kb", "api", "staff",
+         "demo", "admin", "reports")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,11 +35,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _ensure_secret_key(app)
 
-    from helpdesk.core.extensions import babel, csrf, db, login_manager, migrate
+    from helpdesk.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Warsaw")
     # The locale is cached on g, which outlives a request when an app context was already pushed.

@@ -49,9 +49,11 @@ def migrate():
     from flask_migrate import upgrade
 
     from helpdesk.admin.services import ensure_reference_data
+    from helpdesk.kb.services import ensure_shipped
 
     upgrade()
     ensure_reference_data()
+    ensure_shipped()
     click.echo("database is up to date")
 
 

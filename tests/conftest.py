@@ -92,6 +92,9 @@ def _session_app(backend, request, tmp_path_factory):
         "REDIS_URL": None,
         "ATTACHMENT_DIR": str(base / "attachments"),
         "SERVER_NAME": "localhost",
+        # The contact form's defences, tested on their own (tests/helpdesk/intake/): off for the rest.
+        "CONTACT_RATE_LIMITS": False,
+        "CONTACT_MIN_FILL_SECONDS": 0,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -57,6 +57,15 @@ def from_environment(instance_path: str) -> dict:
         "PHONE_WEBHOOK_REQUIRE_SIGNATURE": os.environ.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") == "1",
         # Stored CTI events one worker job applies to their calls.
         "PHONE_EVENT_BATCH": _int("PHONE_EVENT_BATCH", 200),
+        # The contact form's defences (see helpdesk.contact_guard); limits in Flask-Limiter's notation.
+        "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP", "10 per minute;60 per hour"),
+        "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL", "5 per hour"),
+        "CONTACT_MIN_FILL_SECONDS": _int("CONTACT_MIN_FILL_SECONDS", 3),
+        "CONTACT_RATE_LIMITS": os.environ.get("CONTACT_RATE_LIMITS", "1") == "1",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
+        # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
+        "KB_DEFLECTION_MINUTES": _int("KB_DEFLECTION_MINUTES", 30),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 
@@ -70,4 +79,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # A rate-limit store that is down never turns contacts away (memory stands in meanwhile).
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "kontakt-limits",
 }

@@ -43,6 +43,9 @@ class ContactForm(KontaktForm):
     loan_number = StringField(_l("Loan or contract number (optional)"), validators=[Optional(), Length(max=40)])
     attachments = MultipleFileField(_l("Attachments: PDF, JPG or PNG screenshots (optional)"))
     submission_id = HiddenField()
+    started = HiddenField()  # signed time the form was first shown (contact_guard.filled_too_fast)
+    suggestions_shown = HiddenField()  # "1" once help articles were offered (typing, or the step before sending)
+    website = StringField(_l("Leave this field empty"))  # the honeypot: hidden from people, filled by bots
 
     def validate_attachments(self, field):
         files = [f for f in (field.data or []) if getattr(f, "filename", "")]

@@ -4,15 +4,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import (Blueprint, current_app, redirect, render_template, session, url_for)
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 
 from channels import InboundAttachment
 from channels.webform import FormSubmission, sniff_media_type, to_payload
-from helpdesk.intake import services as intake
+from helpdesk.intake import guard, services as intake
 from helpdesk.core import jobs
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, limiter
 from helpdesk.intake.forms import ContactForm
+from helpdesk.kb import services as kb_services
 from helpdesk.models import Category, RawContact, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.calendars import quiet_hours
@@ -24,6 +25,9 @@ bp = Blueprint("intake", __name__)
 
 
 @bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit(guard.ip_limit, methods=["POST"], error_message=guard.limited_message, exempt_when=guard.limits_off)
+@limiter.limit(guard.email_limit, key_func=guard.email_key, methods=["POST"], error_message=guard.limited_message,
+               exempt_when=guard.limits_off, scope="contact-email")
 def contact():
     form = ContactForm()
     locale = str(get_locale())
@@ -32,13 +36,36 @@ def contact():
         db.select(Category.slug, name).filter_by(active=True).order_by(Category.id))]
     if not form.submission_id.data:
         form.submission_id.data = uuid.uuid4().hex
-    if form.validate_on_submit():
-        ticket_id, received_at = _submit(form, locale)
-        session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat()}
-        return redirect(url_for("intake.contact_sent"))
-    return render_template("public/contact.html", form=form, quiet_hours=quiet_hours.text(),
+    if request.method == "POST" and form.website.data:  # the honeypot: only a bot fills it; nothing is stored
+        return render_template("public/contact_refused.html"), 400
+    too_fast = request.method == "POST" and guard.filled_too_fast(form.started.data, form.submission_id.data)
+    if too_fast or not form.started.data:
+        form.started.data = guard.stamp(form.submission_id.data)
+    suggestions = []
+    if form.validate_on_submit() and not too_fast:
+        suggestions = [] if form.suggestions_shown.data else _suggestions(form, locale)
+        if not suggestions:
+            ticket_id, received_at = _submit(form, locale)
+            session["sent_ticket"] = {"id": ticket_id, "received_at": received_at.isoformat()}
+            return redirect(url_for("intake.contact_sent"))
+        form.suggestions_shown.data = "1"  # shown once; sending again sends
+    files_dropped = request.method == "POST" and (bool(form.errors) or too_fast) and [
+        f.filename for f in request.files.getlist(form.attachments.name) if f.filename]
+    return render_template("public/contact.html", form=form, suggestions=suggestions, too_fast=too_fast,
+                           files_dropped=files_dropped, quiet_hours=quiet_hours.text(),
                            opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
-        422 if form.errors else 200)
+        422 if form.errors or too_fast else 200)
+
+
+def _suggestions(form: ContactForm, locale: str) -> list:
+    """Help articles to offer before the form is sent (the page without JavaScript): none when the
+    customer attaches files, who needs a person and would have to choose the files again."""
+    if any(getattr(f, "filename", "") for f in (form.attachments.data or [])):
+        return []
+    hits = kb_services.suggest(form.subject.data, form.description.data, locale, form.category.data)
+    if hits:
+        kb_services.suggestions_shown(form.submission_id.data, locale)
+    return hits
 
 
 def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
@@ -61,12 +88,23 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
                                     payload=to_payload(submission, utcnow()), media_type="application/json",
                                     dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
     if created:  # not for the same submission again (a double click, a retry)
+        _not_deflected(form.submission_id.data)
         jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
     if raw.reserved_ticket_id is not None:
         return raw.reserved_ticket_id, raw.received_at
     # Nothing reserved (SQLite has no sequences): the demo's inline job has opened the ticket by now.
     return db.session.scalar(db.select(RawContact.ticket_id).filter_by(id=raw.id)), raw.received_at
 
+
+
+def _not_deflected(visit_key: str) -> None:
+    """Help articles did not keep this customer from writing (a failure here loses no contact)."""
+    try:
+        kb_services.form_submitted(visit_key)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not record the contact form visit %s as submitted", visit_key)
 
 @bp.get("/contact/sent")
 def contact_sent():

@@ -10,6 +10,8 @@ from sqlalchemy import case
 
 from helpdesk.web.auth import LEADS, STAFF, roles_required
 from helpdesk.core.extensions import db
+from helpdesk.customers import services as customer_service
+from helpdesk.models.customers import CustomerMergeProposal
 from helpdesk.tickets.forms import ReplyForm, StatusForm, TicketFieldsForm
 from helpdesk.models import Category, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import OPEN_STATUSES, PRIORITIES, STATUSES
@@ -99,6 +101,27 @@ def ticket(ticket_id: int):
     return render_template("agent/ticket.html", ticket=item, reply_form=reply_form, status_form=status_form,
                            fields_form=fields_form, history=history, events=zip(events, _event_texts(events)))
 
+
+
+@bp.post("/agent/tickets/<int:ticket_id>/customer-merge/<int:proposal_id>")
+@roles_required(*STAFF)
+def customer_merge(ticket_id: int, proposal_id: int):
+    """An agent answers "this may be the same person as …": merge the two customers, or not."""
+    item = visible_ticket_or_404(ticket_id)
+    proposal = db.session.get(CustomerMergeProposal, proposal_id)
+    if proposal is None or item.customer_id is None or item.customer_id not in (proposal.customer_id,
+                                                                                proposal.other_customer_id):
+        abort(404)
+    try:
+        if request.form.get("action") == "merge":
+            customer_service.merge(proposal.id, current_user)
+            flash(_("The customers were merged."), "ok")
+        else:
+            customer_service.dismiss(proposal.id, current_user)
+            flash(_("Noted: not the same person."), "ok")
+    except customer_service.MergeError:
+        flash(_("This proposal was already decided."), "error")
+    return redirect(url_for("tickets.ticket", ticket_id=item.id))
 
 EVENT_LABELS = {
     "created": _l("ticket opened"), "message-in": _l("message from the customer"),

@@ -1,13 +1,13 @@
 """reports: indexes for the daily solved count and the list of breaches
 
 Revision ID: 0011_reports
-Revises: 0008_phone
+Revises: 0010_kb
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0011_reports'
-down_revision = '0008_phone'
+down_revision = '0010_kb'
 branch_labels = None
 depends_on = None
 

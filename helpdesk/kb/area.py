@@ -1,0 +1,12 @@
+"""Wiring of the knowledge base: the help pages (public, editors', agents'), the `helpdesk kb`
+commands and the minute sweep that counts contacts deflected by an opened article."""
+from __future__ import annotations
+
+from helpdesk.core import periodic
+from helpdesk.kb import cli, services, views
+
+
+def init_app(app) -> None:
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.kb)
+    periodic.register(app, services.decide_left)
