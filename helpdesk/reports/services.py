@@ -8,6 +8,7 @@ clocks and the queue. Local days, weeks and hours are Europe/Warsaw.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -22,6 +23,7 @@ from helpdesk.models.sla import CLOCKS
 from helpdesk.models.types import utcnow
 from helpdesk.reports.filters import WARSAW, Filters
 from helpdesk.calendars import quiet_hours
+from helpdesk.kb import services as kb_services
 from helpdesk.calendars.services import get_calendar
 from helpdesk.sla.services import clocks as sla_clocks
 from schedules import staffing
@@ -449,22 +451,129 @@ def first_contact_resolution(f: Filters) -> Report:
 
 
 def _deflection(f: Filters) -> Table:
-    """FAQ deflection: from the knowledge base once it records it."""
+    """Contact-form visits shown help articles, decided in the period: solved by an article ("yes"),
+    left after reading one, or written anyway. The first two are deflected contacts."""
+    counts = kb_services.deflection_counts(f.start_utc, f.end_utc)
+    decided = counts["deflected"] + counts["submitted"]
     table = Table("deflection", _l("FAQ deflection"), [
-        Column("views", _l("FAQ answers read"), "int"), Column("deflected", _l("Deflected"), "int"),
-        Column("share", _l("Deflection rate"), "percent")])
-    table.note = _l("No data yet: the knowledge base does not record deflection yet.")
+        Column("solved", _l("Solved by an article"), "int"), Column("left", _l("Left after reading"), "int"),
+        Column("submitted", _l("Wrote anyway"), "int"), Column("deflected", _l("Deflected contacts"), "int"),
+        Column("share", _l("Deflection rate"), "percent")],
+        [(counts["solved"], counts["left"], counts["submitted"], counts["deflected"],
+          _share(counts["deflected"], decided))])
+    table.note = _l("Visits to the contact form that were shown help articles, by the day they were decided; "
+                    "the team, channel, category and agent filters do not apply (no ticket exists).")
     return table
 
 
 # --- phone ---------------------------------------------------------------------------
 
+# The call log's outcomes (channels.phone.OUTCOMES) as the phone report counts them. Offered: inbound
+# calls in opening hours that reached the queue; short abandons (under the line's threshold) are
+# offered but left out of the service level and the abandonment rate.
+UNANSWERED = ("abandoned", "busy", "no_answer", "failed")
+OFFERED = ("answered", "short_abandon", *UNANSWERED)
+SERVICE_LEVEL_FORMULAS = {
+    "answered_over_offered": _l("answered within %(y)s s ÷ (answered + abandoned)"),
+    "abandons_within_excluded": _l("answered within %(y)s s ÷ (answered + abandoned − abandoned within %(y)s s)"),
+    "answered_only": _l("answered within %(y)s s ÷ answered"),
+}
+
+
+def _calls_where(f: Filters) -> tuple[str, dict]:
+    """Inbound calls offered in the period (alias c; l the line, t the call's ticket)."""
+    conds = ["c.direction = 'in'", "c.offered_at >= :start", "c.offered_at < :end"]
+    params = {"start": _naive(f.start_utc), "end": _naive(f.end_utc)}
+    if f.channel is not None and f.channel != "phone":
+        conds.append("FALSE")
+    if f.teams is not None:
+        conds.append("l.team_id = ANY(:teams)")
+        params["teams"] = list(f.teams)
+    for name, column in (("team", "l.team_id"), ("category", "t.category_id"), ("agent", "c.agent_id")):
+        if getattr(f, name) is not None:
+            conds.append(f"{column} = :{name}")
+            params[name] = getattr(f, name)
+    return " AND ".join(conds), params
+
+
+_CALLS = "calls c LEFT JOIN phone_lines l ON l.id = c.line_id LEFT JOIN tickets t ON t.id = c.ticket_id"
+
+
+def service_level(answered_within: int, answered: int, unanswered: int, unanswered_within: int,
+                  formula: str) -> float | None:
+    """The share of calls answered within Y seconds, by one of SERVICE_LEVEL_FORMULAS."""
+    if formula == "answered_only":
+        return _share(answered_within, answered)
+    if formula == "abandons_within_excluded":
+        return _share(answered_within, answered + unanswered - unanswered_within)
+    return _share(answered_within, answered + unanswered)
+
+
 def phone(f: Filters) -> Report:
-    """Offered, answered and abandoned calls and the service level: from the phone channel's calls."""
+    """Offered, answered and abandoned calls per day, the service level X% in Y s with the formula
+    chosen in settings, average speed of answer and handle (talk) time; callbacks within their SLA."""
     _check_database()
-    report = Report("phone", _l("Phone"), f, [])
-    report.no_data = _l("No data yet: phone calls are not recorded yet.")
+    config = current_app.config
+    within = int(config["REPORTS_ANSWER_WITHIN_SECONDS"])
+    formula = config["REPORTS_SERVICE_LEVEL_FORMULA"]
+    formula = formula if formula in SERVICE_LEVEL_FORMULAS else "answered_over_offered"
+    where, params = _calls_where(f)
+    params |= {"y": within, "offered": list(OFFERED), "unanswered": list(UNANSWERED)}
+    rows = _rows(f"""
+        SELECT {_local('c.offered_at')}::date,
+               count(*) FILTER (WHERE c.outcome = ANY(:offered))::int,
+               count(*) FILTER (WHERE c.outcome = 'answered')::int,
+               count(*) FILTER (WHERE c.outcome = ANY(:unanswered))::int,
+               count(*) FILTER (WHERE c.outcome = 'short_abandon')::int,
+               count(*) FILTER (WHERE c.outcome = 'answered' AND c.wait_seconds <= :y)::int,
+               count(*) FILTER (WHERE c.outcome = ANY(:unanswered) AND c.wait_seconds <= :y)::int,
+               coalesce(sum(c.wait_seconds) FILTER (WHERE c.outcome = 'answered'), 0)::int8,
+               coalesce(sum(c.talk_seconds) FILTER (WHERE c.outcome = 'answered'), 0)::int8,
+               count(*) FILTER (WHERE c.outcome = 'out_of_hours')::int
+        FROM {_CALLS} WHERE {where} GROUP BY 1 ORDER BY 1""", params)
+    columns = [Column("offered", _l("Offered"), "int"), Column("answered", _l("Answered"), "int"),
+               Column("abandoned", _l("Abandoned"), "int"), Column("short", _l("Short abandons (left out)"), "int"),
+               Column("abandon_rate", _l("Abandonment rate"), "percent"),
+               Column("service_level", _l("Service level"), "percent"),
+               Column("asa", _l("Average speed of answer (s)"), "number"),
+               Column("aht", _l("Average handle time (s)"), "number"),
+               Column("out_of_hours", _l("Out of hours"), "int")]
+
+    def figures(r) -> tuple:
+        offered, answered, unanswered, short, answered_in, unanswered_in, waited, talked, out_of_hours = r
+        return (offered, answered, unanswered, short, _share(unanswered, answered + unanswered),
+                service_level(answered_in, answered, unanswered, unanswered_in, formula),
+                waited / answered if answered else None, talked / answered if answered else None, out_of_hours)
+
+    totals = [sum(r[i] for r in rows) for i in range(1, 10)]
+    summary = Table("summary", _l("Calls in the period"), columns, [figures(totals)] if rows else [])
+    daily = Table("daily", _l("Calls per day"), [Column("day", _l("Day"), "date"), *columns],
+                  [(r[0], *figures(r[1:])) for r in rows])
+    summary.note = _l("Service level: %(formula)s (target %(target)s%%). Handle time is the talk time the "
+                      "phone system reports.", formula=SERVICE_LEVEL_FORMULAS[formula] % {"y": within},
+                      target=config["REPORTS_SERVICE_LEVEL_PERCENT"])
+    report = Report("phone", _l("Phone"), f, [summary, daily, _callbacks(f)],
+                    options={"formula": formula, "within": within})
+    if not rows:
+        report.no_data = _l("No calls in this period.")
     return report
+
+
+def _callbacks(f: Filters) -> Table:
+    """Callbacks asked for in the period (missed and out-of-hours calls), made within their SLA or not."""
+    where, params = _where(f, created="p.created_at")
+    params["now"] = _naive(sla_clocks.now())
+    met, breached, waiting, total = _rows(f"""
+        SELECT count(*) FILTER (WHERE s.state = 'met')::int, count(*) FILTER (WHERE s.state = 'breached')::int,
+               count(*) FILTER (WHERE s.state IN ('running', 'paused'))::int, count(*)::int
+        FROM (SELECT {_STATE} AS state FROM phone_callbacks p JOIN tickets t ON t.id = p.ticket_id
+              JOIN sla_clocks c ON c.ticket_id = p.ticket_id AND c.name = 'first_response' WHERE {where}) s""",
+                                          params)[0]
+    return Table("callbacks", _l("Callbacks"), [
+        Column("callbacks", _l("Callbacks asked for"), "int"), Column("met", _l("Made within the SLA"), "int"),
+        Column("breached", _l("Late"), "int"), Column("waiting", _l("Not made yet, still in time"), "int"),
+        Column("share", _l("Made within the SLA (of those due)"), "percent")],
+        [(total, met, breached, waiting, _share(met, met + breached))])
 
 
 # --- staffing ------------------------------------------------------------------------
@@ -481,17 +590,13 @@ def staffing_plan(f: Filters, week: date, history_weeks: int = 4) -> Report:
     config = current_app.config
     target = config.get("REPORTS_SERVICE_LEVEL_PERCENT", 80) / 100
     within = config.get("REPORTS_ANSWER_WITHIN_SECONDS", 20)
-    handle, handle_source = _handle_seconds(f, week)
     monday = week_start(week)
-    first = datetime(monday.year, monday.month, monday.day, tzinfo=WARSAW) - timedelta(weeks=history_weeks)
-    where, params = _where(f, period=False)
-    params |= {"since": _naive(first), "until": _naive(datetime(monday.year, monday.month, monday.day,
-                                                                 tzinfo=WARSAW))}
+    handle, handle_source = _handle_seconds(f, monday, history_weeks)
+    where, params = _calls_where(_between(f, monday - timedelta(weeks=history_weeks), monday - timedelta(days=1)))
+    params["offered"] = list(OFFERED)
     counts = {(d - 1, h): n for d, h, n in _rows(f"""
-        SELECT extract(isodow FROM {_local('t.created_at')})::int, extract(hour FROM {_local('t.created_at')})::int,
-               count(*)::int FROM tickets t
-        WHERE t.channel = 'phone' AND t.created_at >= :since AND t.created_at < :until AND {where}
-        GROUP BY 1, 2""", params)}
+        SELECT extract(isodow FROM {_local('c.offered_at')})::int, extract(hour FROM {_local('c.offered_at')})::int,
+               count(*)::int FROM {_CALLS} WHERE {where} AND c.outcome = ANY(:offered) GROUP BY 1, 2""", params)}
     rostered = _rostered(f, monday)
     table = Table("staffing", _l("Staffing per hour"), [
         Column("day", _l("Day"), "date"), Column("hour", _l("Hour")), Column("forecast", _l("Forecast calls"), "number"),
@@ -516,9 +621,22 @@ def staffing_plan(f: Filters, week: date, history_weeks: int = 4) -> Report:
 STAFFING_LABELS = {"under": _l("understaffed"), "over": _l("overstaffed"), "ok": _l("as needed"), "closed": ""}
 
 
-def _handle_seconds(f: Filters, week: date) -> tuple[float, str]:
-    """The average handle time of calls; the configured default until calls record it."""
-    return float(current_app.config.get("REPORTS_HANDLE_SECONDS", 300)), "configured"
+def _between(f: Filters, first: date, last: date) -> Filters:
+    """The same filters over other days."""
+    return dataclasses.replace(f, start=first, end=last)
+
+
+def _handle_seconds(f: Filters, monday: date, history_weeks: int) -> tuple[float, str]:
+    """The average talk time of the week's answered calls; of the weeks before when the week has none
+    yet; the configured REPORTS_HANDLE_SECONDS when no call was answered in either."""
+    for first, last in ((monday, monday + timedelta(days=6)),
+                        (monday - timedelta(weeks=history_weeks), monday - timedelta(days=1))):
+        where, params = _calls_where(_between(f, first, last))
+        average = db.session.execute(text(f"SELECT avg(c.talk_seconds) FROM {_CALLS} WHERE {where}"
+                                          " AND c.outcome = 'answered'"), params).scalar()
+        if average:
+            return float(average), "measured"
+    return float(current_app.config["REPORTS_HANDLE_SECONDS"]), "configured"
 
 
 def _rostered(f: Filters, monday: date) -> list[list[int]]:

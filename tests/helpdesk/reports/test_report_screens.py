@@ -125,11 +125,10 @@ def test_the_json_api_has_the_same_reports(week, client, make_staff):  # noqa: F
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid"
 
 
-def test_phone_and_deflection_say_no_data_yet(app, client, make_staff):
+def test_a_period_without_calls_says_so(app, client, make_staff):
     manager = make_staff(role="manager")
     login(client, manager.email)
-    assert "Brak danych" in client.get(f"/reports/phone?{PERIOD}").get_data(as_text=True)
-    assert "Brak danych" in client.get(f"/reports/fcr?{PERIOD}").get_data(as_text=True)
+    assert "Brak połączeń w tym okresie." in client.get(f"/reports/phone?{PERIOD}").get_data(as_text=True)
 
 
 def test_charts_are_svg_with_their_numbers(week, client, make_staff):  # noqa: F811

@@ -216,27 +216,45 @@ def test_first_contact_resolution(app, now, make_staff):
     email, everything = report.table("fcr").as_dicts()
     assert (email["solved"], email["first_contact"], email["share"]) == (4, 2, 0.5)
     assert (everything["solved"], everything["first_contact"]) == (4, 2)
-    assert str(report.table("deflection").note).startswith("Brak danych")
 
 
-def test_staffing_forecast_erlang_and_shifts(app, now, make_staff):
+@pytest.fixture
+def pbx(app, client, monkeypatch):
+    """The CTI webhook driven as a PBX drives it (the phone area's own test helper)."""
+    from tests.helpdesk.phone.conftest import TOKEN, Pbx
+
+    monkeypatch.setitem(app.config, "PHONE_WEBHOOK_TOKEN", TOKEN)
+    return Pbx(client)
+
+
+def answered(pbx, call_id: str, at: datetime, *, wait: int = 10, talk: int = 300, **kwargs) -> None:
+    pbx.call(call_id, [("newCall", at, {}), ("answer", at + timedelta(seconds=wait), {}),
+                       ("hangup", at + timedelta(seconds=wait + talk), {})], **kwargs)
+
+
+def hung_up(pbx, call_id: str, at: datetime, *, wait: int, **kwargs) -> None:
+    pbx.call(call_id, [("newCall", at, {}), ("hangup", at + timedelta(seconds=wait), {"cause": "cancel"})], **kwargs)
+
+
+def test_staffing_forecast_erlang_and_shifts(app, now, make_staff, pbx):
     from helpdesk.calendars.services import create_calendar
     from schedules.staffing import agents_needed
 
     create_calendar("zmiana-ranna", {d: ["08:00-16:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, actor=None)
     for _ in range(2):
         make_staff(shift_calendar="zmiana-ranna", teams=["obsluga-klienta"])
-    # Over the four weeks before Monday 14 December: 12 calls on each Monday 10:00–11:00
+    # Over the four weeks before Monday 14 December: 12 calls on each Monday 10:00–11:00, 240 s talk
     for monday in (date(2026, 11, 16), date(2026, 11, 23), date(2026, 11, 30), date(2026, 12, 7)):
         for minute in range(0, 60, 5):
-            now(local(monday.year, monday.month, monday.day, 10, minute))
-            contact(channel="phone", category=None)
+            at = now(local(monday.year, monday.month, monday.day, 10, minute))
+            answered(pbx, f"s-{monday}-{minute}", at, talk=240)
     now(local(2026, 12, 11, 9, 0))
     report = services.staffing_plan(WEEK, date(2026, 12, 14))
+    assert report.options["handle"] == 240 and report.options["handle_source"] == "measured"
     rows = {(r["day"], r["hour"]): r for r in report.table("staffing").as_dicts()}
     ten = rows[(date(2026, 12, 14), "10:00")]
     assert ten["forecast"] == 12
-    assert ten["needed"] == agents_needed(12, 3600, 300, 0.8, 20) == 3
+    assert ten["needed"] == agents_needed(12, 3600, 240, 0.8, 20) == 3
     assert ten["rostered"] == 2 and ten["difference"] == -1 and ten["state"] == str(services.STAFFING_LABELS["under"])
     nine = rows[(date(2026, 12, 14), "09:00")]
     assert (nine["forecast"], nine["needed"], nine["rostered"], nine["state"]) == (0, 0, 2, str(services.STAFFING_LABELS["over"]))
@@ -244,7 +262,69 @@ def test_staffing_forecast_erlang_and_shifts(app, now, make_staff):
     assert rows[(date(2026, 12, 19), "10:00")]["rostered"] == 0  # Saturday: no shift
 
 
-def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now, client, monkeypatch):
+def test_phone_service_level_by_each_formula_and_callbacks(app, now, make_staff, pbx):
+    from helpdesk.models.phone import Callback
+    from helpdesk.phone import services as phone_services
+
+    agent = make_staff(teams=["obsluga-klienta"])
+    monday = local(2026, 12, 7, 10, 0)
+    now(monday)
+    answered(pbx, "a", monday, wait=10, talk=200)  # answered within 20 s
+    answered(pbx, "b", monday + timedelta(minutes=5), wait=30, talk=400, caller="+48501234568")
+    hung_up(pbx, "c", monday + timedelta(minutes=10), wait=60, caller="+48501234569")  # abandoned: a callback
+    hung_up(pbx, "d", monday + timedelta(minutes=15), wait=3, caller="+48501234570")  # short abandon
+    hung_up(pbx, "e", monday + timedelta(minutes=20), wait=15, caller="+48501234571")  # abandoned within 20 s
+    callbacks = db.session.scalars(db.select(Callback).order_by(Callback.id)).all()
+    assert len(callbacks) == 2
+    now(monday + timedelta(minutes=40))
+    phone_services.record_attempt(callbacks[0].ticket_id, agent, "reached")  # in time
+    now(local(2026, 12, 7, 15, 0))  # the other is overdue now (2 h of contact-centre time)
+
+    report = services.phone(WEEK)
+    summary = report.table("summary").as_dicts()[0]
+    assert (summary["offered"], summary["answered"], summary["abandoned"], summary["short"]) == (5, 2, 2, 1)
+    assert summary["abandon_rate"] == 0.5
+    assert summary["service_level"] == 1 / 4  # answered within 20 s ÷ (answered + abandoned)
+    assert summary["asa"] == 20 and summary["aht"] == 300
+    assert report.table("daily").as_dicts()[0]["day"] == date(2026, 12, 7)
+    callbacks_row = report.table("callbacks").as_dicts()[0]
+    assert (callbacks_row["callbacks"], callbacks_row["met"], callbacks_row["breached"], callbacks_row["share"]) == (
+        2, 1, 1, 0.5)
+    app.config["REPORTS_SERVICE_LEVEL_FORMULA"] = "abandons_within_excluded"
+    try:
+        assert services.phone(WEEK).table("summary").as_dicts()[0]["service_level"] == 1 / 3
+        app.config["REPORTS_SERVICE_LEVEL_FORMULA"] = "answered_only"
+        other = services.phone(WEEK)
+        assert other.table("summary").as_dicts()[0]["service_level"] == 1 / 2
+        assert "÷ answered" in str(services.SERVICE_LEVEL_FORMULAS["answered_only"]) or other.table("summary").note
+    finally:
+        app.config["REPORTS_SERVICE_LEVEL_FORMULA"] = "answered_over_offered"
+    assert services.phone(Filters(start=WEEK.start, end=WEEK.end, channel="email")).table("summary").rows == []
+
+
+def test_faq_deflection_counts_the_knowledge_base_visits(app):
+    import uuid
+
+    from helpdesk.kb import services as kb
+    from helpdesk.models.kb import KbTranslation
+    from helpdesk.models.types import utcnow
+
+    kb.ensure_shipped()
+    translation = db.session.scalars(db.select(KbTranslation)).first()
+    keys = [uuid.uuid4().hex for _ in range(4)]
+    for key in keys:
+        kb.suggestion_opened(key, translation.id)
+    kb.solved_by_article(keys[0])  # "yes, this solved it"
+    kb.form_submitted(keys[1])  # wrote anyway
+    db.session.commit()
+    kb.decide_left(utcnow() + timedelta(hours=1))  # the other two left after reading
+    today = (utcnow() + timedelta(hours=1)).astimezone(WARSAW).date()
+    row = services.first_contact_resolution(Filters(start=today - timedelta(days=1), end=today)) \
+        .table("deflection").as_dicts()[0]
+    assert (row["solved"], row["left"], row["submitted"], row["deflected"], row["share"]) == (1, 2, 1, 3, 0.75)
+
+
+def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now, client, monkeypatch, pbx):
     from helpdesk.calendars import quiet_hours
 
     assert quiet_hours.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) is None
@@ -255,8 +335,8 @@ def test_quiet_hours_from_real_calls_and_the_shipped_text_without_them(app, now,
         # Calls on working days at every open hour except 17:00–21:00, which stays quiet
         for day in (date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 9)):
             for hour in (8, 9, 10, 11, 12, 13, 14, 15, 16, 21):
-                now(local(day.year, day.month, day.day, hour, 15))
-                contact(channel="phone", category=None)
+                at = now(local(day.year, day.month, day.day, hour, 15))
+                answered(pbx, f"q-{day}-{hour}", at, caller=f"+4850100{hour:02d}{day.day:02d}")
         assert quiet_hours.quiet_hours(local(2026, 12, 11, 9, 0), cache=False) == (17, 21)
         quiet_hours._cache.clear()
         monkeypatch.setattr("helpdesk.calendars.quiet_hours.utcnow", lambda: local(2026, 12, 11, 9, 0))
