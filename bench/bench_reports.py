@@ -2,17 +2,16 @@
 in PostgreSQL; each report computed for the whole year, and again for one team and channel.
 
 Run: python bench/bench_reports.py  — needs PostgreSQL at 127.0.0.1:5432 (trust auth;
-KONTAKT_BENCH_POSTGRES overrides). BENCH_TICKETS sets the number of tickets (default 100,000;
+KONTAKT_BENCH_POSTGRES overrides; see bench/scratch.py). BENCH_TICKETS sets the number of tickets (default 100,000;
 the issue's target is 1,000,000). Creates and drops a scratch database; the data is written by
 set-based SQL (the services would take hours for a year), shaped as the services write it:
 first-response and resolution clocks, next-response cycles for a third of the tickets, a stop
-per stopped clock, a breach event per breached one. Prints each report's seconds (best of 3).
+per stopped clock, a breach event per breached one; a call log and knowledge-base visits. Prints each report's seconds (best of 3).
 """
 import json
 import os
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
+
 TICKETS = int(os.environ.get("BENCH_TICKETS", 100_000))
-SERVER = os.environ.get("KONTAKT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 YEAR_START, YEAR_END = date(2025, 12, 1), date(2026, 11, 30)
 AGENTS = 60
 
@@ -111,6 +111,24 @@ SELECT c.ticket_id, c.name, 'stop', CASE WHEN c.name = 'resolution' THEN 'status
        g.created_at + c.accumulated_seconds * interval '1 second', c.policy_name, c.calendar_name, c.target_seconds,
        c.accumulated_seconds, NULL::timestamp, '{}'::json
 FROM sla_clocks c JOIN gen g ON g.id = c.ticket_id WHERE c.stopped;
+-- the call log: as many calls as a quarter of the tickets, most answered; a callback per abandoned one
+INSERT INTO calls (call_id, source, line_id, line_number, caller, direction, queue, state, offered_users,
+                   offered_agent_ids, agent_user, answering_number, agent_id, offered_at, answered_at, ended_at,
+                   wait_seconds, talk_seconds, outcome, cause, out_of_hours, rejected, callback_done, notes,
+                   dismissed, updated_at)
+SELECT 'bench-' || i, 'pbx', (SELECT min(id) FROM phone_lines), '+48660600700', '+4850' || (1000000 + i % 900000),
+       'in', '', 'ended', '[]', '[]', '', '', CASE WHEN o < 0.85 THEN (SELECT min(id) FROM users) + i % %(agents)s END,
+       at, CASE WHEN o < 0.85 THEN at + w * interval '1 second' END, at + (w + t) * interval '1 second',
+       w, CASE WHEN o < 0.85 THEN t END,
+       CASE WHEN o < 0.85 THEN 'answered' WHEN o < 0.90 THEN 'short_abandon' WHEN o < 0.97 THEN 'abandoned'
+            ELSE 'out_of_hours' END, '', o >= 0.97, false, false, '', false, at
+FROM (SELECT i, timestamp '2025-11-30 23:00' + (random() * 364 * 86400) * interval '1 second' AS at, random() AS o,
+             (random() * 60)::int AS w, (60 + random() * 400)::int AS t
+      FROM generate_series(1, %(tickets)s / 4) i) g;
+INSERT INTO kb_contact_visits (visit_key, language, suggested_at, outcome, decided_at)
+SELECT md5(i::text), 'pl', at, (ARRAY['solved', 'left', 'submitted'])[1 + floor(random() * 3)::int], at
+FROM (SELECT i, timestamp '2025-11-30 23:00' + (random() * 364 * 86400) * interval '1 second' AS at
+      FROM generate_series(1, %(tickets)s / 10) i) v;
 """
 
 
@@ -125,31 +143,23 @@ def timed(run, repeat: int = 3) -> float:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
-
-    from helpdesk import create_app
     from helpdesk.core.extensions import db
     from helpdesk.admin.services import ensure_reference_data
     from helpdesk.reports import services
     from helpdesk.reports.filters import Filters
 
-    name = f"kontakt_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": url})
+    with scratch_database() as (app, dsn):
         with app.app_context():
-            upgrade()
             ensure_reference_data()
         started = time.perf_counter()
-        with psycopg.connect(f"{SERVER}/{name}") as conn:
+        with psycopg.connect(dsn) as conn:
             # whole numbers put in the text: several statements cannot be sent with parameters
             conn.execute(FILL.replace("%(tickets)s", str(int(TICKETS))).replace("%(agents)s", str(int(AGENTS))))
-        with psycopg.connect(f"{SERVER}/{name}", autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                      for table in ("tickets", "sla_clocks", "sla_events", "messages", "ticket_events")}
+                      for table in ("tickets", "sla_clocks", "sla_events", "messages", "ticket_events", "calls",
+                                    "kb_contact_visits")}
         print(json.dumps({"filled": counts, "fill_seconds": round(time.perf_counter() - started, 1)}))
         year = Filters(start=YEAR_START, end=YEAR_END)
         narrow = Filters(start=YEAR_START, end=YEAR_END, team=1, channel="email")
@@ -161,6 +171,7 @@ def main() -> None:
             "backlog": lambda f: services.backlog(f),
             "volume": lambda f: services.volume(f),
             "fcr": lambda f: services.first_contact_resolution(f),
+            "phone": lambda f: services.phone(f),
             "staffing": lambda f: services.staffing_plan(f, date(2026, 11, 23)),
         }
         with app.test_request_context("/reports/"):
@@ -168,13 +179,8 @@ def main() -> None:
                 whole = timed(lambda: (run(year), db.session.rollback()))
                 part = timed(lambda: (run(narrow), db.session.rollback()))
                 print(json.dumps({"report": key, "tickets": TICKETS, "year_seconds": round(whole, 3),
-                                  "team_and_channel_seconds": round(part, 3)}))
-    finally:
-        if os.environ.get("BENCH_KEEP"):  # for EXPLAIN on the filled database
-            print(json.dumps({"kept_database": name}))
-            return
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                                  "team_and_channel_seconds": round(part, 3),
+                                  "load_average": round(os.getloadavg()[0], 1)}))
 
 
 if __name__ == "__main__":
