@@ -368,12 +368,17 @@ def _age_count(low: int, high: int | None) -> str:
 # --- volume --------------------------------------------------------------------------
 
 def volume(f: Filters) -> Report:
-    """Tickets opened by weekday × hour (local), per channel, over the period."""
+    """Contacts by weekday × hour (local) per channel over the period: tickets opened by e-mail and
+    the web form, and inbound calls from the call log (every call, out of hours too: the load)."""
     _check_database()
     where, params = _where(f)
     rows = _rows(f"""SELECT t.channel, extract(isodow FROM {_local('t.created_at')})::int,
                             extract(hour FROM {_local('t.created_at')})::int, count(*)::int
-                     FROM tickets t WHERE {where} GROUP BY 1, 2, 3""", params)
+                     FROM tickets t WHERE t.channel <> 'phone' AND {where} GROUP BY 1, 2, 3""", params)
+    where, params = _calls_where(f)
+    rows += _rows(f"""SELECT 'phone', extract(isodow FROM {_local('c.offered_at')})::int,
+                             extract(hour FROM {_local('c.offered_at')})::int, count(*)::int
+                      FROM {_CALLS} WHERE {where} GROUP BY 2, 3""", params)
     grid: dict[str, list[list[int]]] = {}
     for channel, weekday, hour, count in rows:
         grid.setdefault(channel, [[0] * 24 for _ in range(7)])[weekday - 1][hour] += count
