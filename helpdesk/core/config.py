@@ -64,6 +64,7 @@ def from_environment(instance_path: str) -> dict:
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL", "5 per hour"),
         "CONTACT_MIN_FILL_SECONDS": _int("CONTACT_MIN_FILL_SECONDS", 3),
         "CONTACT_RATE_LIMITS": os.environ.get("CONTACT_RATE_LIMITS", "1") == "1",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "kontakt-limits"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
         # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
@@ -84,5 +85,4 @@ DEFAULTS = {
     # A rate-limit store that is down never turns contacts away (memory stands in meanwhile).
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    "RATELIMIT_KEY_PREFIX": "kontakt-limits",
 }

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, request
+from flask import Response, current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from itsdangerous import BadSignature, TimestampSigner
 
 from channels.identity import normalise_email
@@ -62,3 +64,14 @@ def email_key() -> str:
 def limited_message() -> str:
     return _("Too many messages were sent from here in a short time. Please wait a few minutes and try "
              "again, or call us.")
+
+
+def refused(_limit) -> Response:
+    """The 429 page: small, no template and no session, so a burst costs as little as it can."""
+    lang = str(get_locale())
+    page = (f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>429 — Kontakt</title>'
+            f'<link rel="stylesheet" href="/static/kontakt.css"><main><h1>429</h1><p role="alert">'
+            f'{escape(limited_message())}</p><p><a href="/contact">{escape(_("Back to the contact form"))}</a>'
+            f'</p></main></html>')
+    return Response(page, 429, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "60"})

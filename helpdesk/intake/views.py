@@ -25,9 +25,10 @@ bp = Blueprint("intake", __name__)
 
 
 @bp.route("/contact", methods=["GET", "POST"])
-@limiter.limit(guard.ip_limit, methods=["POST"], error_message=guard.limited_message, exempt_when=guard.limits_off)
+@limiter.limit(guard.ip_limit, methods=["POST"], error_message=guard.limited_message,
+               on_breach=guard.refused, exempt_when=guard.limits_off)
 @limiter.limit(guard.email_limit, key_func=guard.email_key, methods=["POST"], error_message=guard.limited_message,
-               exempt_when=guard.limits_off, scope="contact-email")
+               on_breach=guard.refused, exempt_when=guard.limits_off, scope="contact-email")
 def contact():
     form = ContactForm()
     locale = str(get_locale())

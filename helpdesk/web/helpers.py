@@ -50,6 +50,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:  # the raiser made its own answer (the contact form's 429)
+            return error.response
         if request.path.startswith("/api/"):
             return jsonify({"error": error.name, "message": error.description}), error.code
         return render_template("error.html", error=error), error.code

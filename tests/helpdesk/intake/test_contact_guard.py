@@ -14,7 +14,7 @@ from helpdesk.core.extensions import db, limiter
 from helpdesk.models import RawContact, Ticket
 from helpdesk.models.kb import KbContactVisit
 from tests.helpdesk.kb.conftest import shipped  # noqa: F401 (a fixture)
-from tests.helpdesk.test_contact_form import PDF, form_data
+from tests.helpdesk.intake.test_contact_form import PDF, form_data
 
 
 def stored() -> int:

@@ -121,3 +121,37 @@ def test_agent_finds_an_article_link_for_a_reply(client, make_staff, shipped):
     assert re.search(r'data-insert="Nie pamiętam hasła — jak ustawić nowe: http://localhost/pomoc/[a-z-]+"', page)
     client.post("/agent/logout", data={"csrf_token": csrf_token_from(page)})
     assert client.get("/agent/pomoc/?q=haslo").status_code in (302, 401)
+
+
+def test_a_solved_tickets_answer_becomes_a_draft_article(client, make_staff):
+    from datetime import datetime, timezone
+
+    from channels import InboundContact
+    from helpdesk.intake import services as intake
+    from helpdesk.models import Ticket
+    from helpdesk.tickets import services as tickets
+    from routing import defaults
+
+    raw, _ = intake.store_raw(channel="email", source="test", payload=b"-", media_type="text/plain")
+    ticket = intake.receive(raw.id, InboundContact(
+        channel="email", received_at=datetime.now(timezone.utc), from_email="jan@example.pl",
+        subject="Jak zmienić numer telefonu?", text="Chcę podać nowy numer."))
+    lead = make_staff(role="lead", teams=list(defaults.TEAMS))
+    tickets.reply(ticket.id, lead, "Numer zmienisz w Strefie Klienta, w ustawieniach konta.")
+    tickets.reply(ticket.id, lead, "Klient to VIP, uważać.", internal=True)
+    login(client, lead.email)
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    assert "Zrób z odpowiedzi szkic artykułu pomocy" not in page  # not solved yet
+    refused = client.post(f"/agent/tickets/{ticket.id}/artykul", data={"csrf_token": csrf_token_from(page)},
+                          follow_redirects=True)
+    assert "Artykułem może zostać tylko odpowiedź w rozwiązanym zgłoszeniu." in refused.get_data(as_text=True)
+    tickets.change_status(ticket.id, lead, "solved")
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    assert "Zrób z odpowiedzi szkic artykułu pomocy" in page
+    made = client.post(f"/agent/tickets/{ticket.id}/artykul", data={"csrf_token": csrf_token_from(page)})
+    draft = db.session.scalars(db.select(KbTranslation)).one()
+    assert made.headers["Location"].endswith(f"/admin/pomoc/{draft.article_id}/pl")
+    assert (draft.title, draft.status, draft.article.source_ticket_id) == ("Jak zmienić numer telefonu?", "draft",
+                                                                            db.session.get(Ticket, ticket.id).id)
+    assert draft.body_md == "Numer zmienisz w Strefie Klienta, w ustawieniach konta."  # the reply, not the note
+    assert client.get(f"/pomoc/{draft.slug}").status_code == 404

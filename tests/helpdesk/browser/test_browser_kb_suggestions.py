@@ -13,7 +13,7 @@ from helpdesk.kb import services
 from helpdesk.models import RawContact, Ticket
 from helpdesk.models.kb import KbContactVisit
 from helpdesk.models.types import utcnow
-from tests.helpdesk.browser.conftest import browser, live_server, open_page, page, shot  # noqa: F401 (fixtures)
+from tests.helpdesk.kb.conftest import shipped  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
