@@ -35,13 +35,14 @@ def day_of_calls(day: date, *, lines: list[str], agents: list[str], seed: int | 
     events: list[SimulatedEvent] = []
     number = 0
     for hour, rate in enumerate(profile):
-        rate *= scale * (_MONDAY_MORNING if day.weekday() == 0 and 8 <= hour < 12 else 1.0)
-        count = _poisson(rnd, rate)
+        rate *= _MONDAY_MORNING if day.weekday() == 0 and 8 <= hour < 12 else 1.0
+        busy = rate / 30  # the queue's load, as staffed for the unscaled day
+        count = _poisson(rnd, rate * scale)
         for _ in range(count):
             number += 1
             start = datetime.combine(day, time(hour), WARSAW) + timedelta(seconds=rnd.uniform(0, 3600))
             events += _call(rnd, f"sim-{day.isoformat()}-{number}", start, rnd.choice(lines), agents,
-                            busy=rate / 30, open_now=is_open(start) if is_open else True)
+                            busy=busy, open_now=is_open(start) if is_open else True)
     events.sort(key=lambda e: e.at)
     return events
 
@@ -64,7 +65,7 @@ def _call(rnd: random.Random, call_id: str, start: datetime, line: str, agents: 
         end = start + timedelta(seconds=rnd.uniform(5, 40))
         return out + [SimulatedEvent(end, {**base, "event": "hangup", "cause": "cancel"})]
     wait = rnd.expovariate(1 / (20 + 60 * busy))  # a busier hour, a longer queue
-    patience = rnd.expovariate(1 / 90)  # how long this caller will wait
+    patience = rnd.expovariate(1 / 200)  # how long this caller will wait
     if patience < wait:
         end = start + timedelta(seconds=patience)
         cause = "cancel" if rnd.random() < 0.9 else "noAnswer"

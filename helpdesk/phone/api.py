@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify, request
 from channels.phone import SIGNATURE_HEADER, signature_valid
 from helpdesk.phone import services
 
-bp = Blueprint("phone_api", __name__)  # token in the URL, no session: CSRF-exempt (see area.py)
+bp = Blueprint("phone_api", __name__)
+MAX_STORED_BODY = 64 * 1024  # larger is no CTI event: refused unstored (413); up to it stored, a dead letter if > 16 KB  # token in the URL, no session: CSRF-exempt (see area.py)
 
 
 @bp.post("/api/v1/cti/<token>")
@@ -20,6 +21,9 @@ def cti_event(token: str):
     sender = services.sender_for(token)
     if sender is None:
         return jsonify({"error": "unauthorized", "message": "Unknown CTI token."}), 401
+    if (request.content_length or 0) > MAX_STORED_BODY:
+        return jsonify({"error": "too-large", "message": f"An event is at most {MAX_STORED_BODY} bytes; "
+                                                          "this one was not stored."}), 413
     body = request.get_data(cache=False)
     header = request.headers.get(SIGNATURE_HEADER)
     if header is not None or sender.require_signature:

@@ -30,9 +30,18 @@ def phone():
 @click.option("--realtime/--fast", default=False, help="Wait between events as on the day (default: at once, "
                                                        "each with its timestamp).")
 @click.option("--seed", type=int, default=None)
+@click.option("--direct", is_flag=True, help="Store and process the events here, without HTTP (to fill the call "
+                                            "log with history; missed calls become callbacks all the same).")
 def simulate(day_text: str | None, url: str | None, token: str | None, scale: float, realtime: bool,
-             seed: int | None):
+             seed: int | None, direct: bool):
     """Post a realistic day of calls (Zammad-style form events with timestamps) to the webhook."""
+    if direct:
+        from helpdesk.phone.services import load_simulated_days
+
+        day = date.fromisoformat(day_text) if day_text else date.today()
+        calls = load_simulated_days(day, day, scale=scale, seed=seed or 0)
+        click.echo(f"{calls} calls on {day.isoformat()} stored and processed")
+        return
     token = token or current_app.config.get("PHONE_WEBHOOK_TOKEN")
     if not url and not token:
         raise click.UsageError("give --token (or set PHONE_WEBHOOK_TOKEN) or --url")

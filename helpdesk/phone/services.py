@@ -16,11 +16,11 @@ import logging
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert
+from sqlalchemy import and_, bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
 
 from channels.identity import normalise_phone
@@ -137,6 +137,12 @@ class Taken:
     reject: bool = False
 
 
+# Built once (the webhook is the busiest writer): the block list is asked inside the INSERT.
+_STORE_EVENT = insert(PhoneEvent.__table__).values(
+    rejected=and_(bindparam("check"), exists().where(BlockedNumber.number == bindparam("caller")))
+).returning(PhoneEvent.id, PhoneEvent.rejected)
+
+
 def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     """Store one CTI event exactly as received (one INSERT), then queue its processing.
 
@@ -152,21 +158,18 @@ def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     except Exception as error:  # a bug in the parser must not lose the event
         log.exception("CTI event could not be parsed")
         event, reason = None, f"{type(error).__name__}: {error}"
-    reject = bool(event and event.event == "newCall" and event.direction == "in" and is_blocked(event.caller))
+    check = bool(event and event.event == "newCall" and event.direction == "in" and event.caller)
     values = dict(pbx_id=sender.pbx_id, payload=body, media_type=(media_type or "")[:100], received_at=now,
-                  status="dead" if reason else "received", reason=reason, rejected=reject,
-                  call_id=event.call_id if event else None, event=event.event if event else None)
-    event_id = db.session.execute(insert(PhoneEvent.__table__).values(**values).returning(PhoneEvent.id)).scalar_one()
-    db.session.commit()
+                  status="dead" if reason else "received", reason=reason, check=check,
+                  caller=event.caller if check else "", call_id=event.call_id if event else None,
+                  event=event.event if event else None)
+    db.session.rollback()  # nothing of the session's (the token lookup) is held across the insert
+    # Its own statement in autocommit: one round trip stores the event (no BEGIN, no COMMIT).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        event_id, reject = conn.execute(_STORE_EVENT, values).one()
     if reason is None:
         jobs.enqueue_once(process_events)
-    return Taken(event_id, reason, reject)
-
-
-def is_blocked(number: str) -> bool:
-    if not number:
-        return False
-    return db.session.scalar(db.select(BlockedNumber.id).filter_by(number=number)) is not None
+    return Taken(event_id, reason, bool(reject))
 
 
 def _parsed(row: PhoneEvent) -> CallEvent:
@@ -177,29 +180,39 @@ def _parsed(row: PhoneEvent) -> CallEvent:
 def process_events() -> int:
     """The job: apply the waiting events to their calls, a batch at a time; returns how many.
 
-    Events another worker holds are skipped (SKIP LOCKED). Each call's row is locked while its
-    state is derived from all its events, so two workers never write one call from halves.
-    Calls that now need a callback get it after the commit.
+    Events another worker holds are skipped (SKIP LOCKED). The batch's calls are created if
+    new and locked (in call-id order, so two workers never wait on each other in a circle)
+    while each one's state is derived from all its events, so no call is written from halves.
+    Lines, agents and callers are read once per batch. Calls that now need a callback get it
+    after the commit.
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
     waiting = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.status == "received")
                                  .order_by(PhoneEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
-    by_call: dict[str, list[PhoneEvent]] = {}
+    by_call: dict[str, list[tuple[PhoneEvent, CallEvent]]] = {}
     now = utcnow()
     for row in waiting:
         try:
-            _parsed(row)
+            by_call.setdefault(row.call_id, []).append((row, _parsed(row)))
         except EventRejected as rejected:  # stored as received, yet unreadable: a dead letter
             row.status, row.reason = "dead", rejected.reason
-            continue
-        by_call.setdefault(row.call_id, []).append(row)
     callbacks = []
-    for call_id in sorted(by_call):  # a fixed order: two workers lock calls without a circle
-        call = _apply(call_id, by_call[call_id])
-        for row in by_call[call_id]:
-            row.status, row.processed_at = "processed", now
-        if call.outcome is not None and needs_callback(call) and not call.callback_done:
-            callbacks.append(call.id)
+    if by_call:
+        calls = _lock_calls(sorted(by_call))
+        known = _Known(by_call)
+        for row in db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.call_id.in_(list(by_call)),
+                                                                  PhoneEvent.status == "processed")):
+            by_call[row.call_id].append((row, _parsed(row)))
+        for call_id, pairs in sorted(by_call.items()):
+            call = calls[call_id]
+            state = CallState.of(call_id, [event for _, event in pairs], rejected=any(r.rejected for r, _ in pairs))
+            line = known.lines.get(state.summary().line)
+            write_summary(call, state.summary(line_rules(line)), line, known)
+            for row, _ in pairs:
+                if row.status == "received":
+                    row.status, row.processed_at = "processed", now
+            if call.outcome is not None and needs_callback(call) and not call.callback_done:
+                callbacks.append(call.id)
     db.session.commit()
     for call_pk in callbacks:
         try:
@@ -212,31 +225,44 @@ def process_events() -> int:
     return len(waiting)
 
 
-def _lock_call(call_id: str) -> Call:
-    """The call's row, created if new, locked FOR UPDATE."""
-    query = db.select(Call).filter_by(call_id=call_id).with_for_update().execution_options(populate_existing=True)
-    call = db.session.scalar(query)
-    if call is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Call(call_id=call_id, offered_users=[], offered_agent_ids=[]))
-        except IntegrityError:  # another worker created it this moment
-            pass
-        call = db.session.scalar(query)
-    return call
+def _lock_calls(call_ids: list[str]) -> dict[str, Call]:
+    """The calls' rows, created where new (a concurrent creation is no error), locked FOR UPDATE."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    db.session.execute(dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["call_id"]),
+                       [{"call_id": call_id} for call_id in call_ids])
+    rows = db.session.scalars(db.select(Call).where(Call.call_id.in_(call_ids)).order_by(Call.call_id)
+                              .with_for_update().execution_options(populate_existing=True)).all()
+    return {call.call_id: call for call in rows}
 
 
-def _apply(call_id: str, new_rows: list[PhoneEvent]) -> Call:
-    call = _lock_call(call_id)
-    rows = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.call_id == call_id,
-                                                          PhoneEvent.status == "processed")).all()
-    rows = list({row.id: row for row in [*rows, *new_rows]}.values())
-    state = CallState.of(call_id, [_parsed(row) for row in rows], rejected=any(row.rejected for row in rows))
-    first = state.summary()
-    line = line_by_number(first.line)
-    summary = state.summary(line_rules(line))
-    write_summary(call, summary, line)
-    return call
+class _Known:
+    """What a batch of calls looks up, read once: the lines, the agents the PBX may name, the callers."""
+
+    def __init__(self, by_call: dict[str, list]):
+        self.lines = {line.number: line for line in db.session.scalars(db.select(PhoneLine))}
+        self.agents = db.session.execute(
+            db.select(User.id, AgentPhone.extension, AgentPhone.number, User.email, User.name)
+            .outerjoin(AgentPhone, AgentPhone.user_id == User.id).where(User.active.is_(True))).all()
+        callers = {event.caller for pairs in by_call.values() for _, event in pairs if event.caller}
+        self.customers = dict(db.session.execute(db.select(CustomerPhone.number, CustomerPhone.customer_id)
+                                                 .where(CustomerPhone.number.in_(callers))).all()) if callers else {}
+
+    def agents_named(self, names) -> list[int]:
+        """The agents the PBX means by these names (in its order): an extension, a phone number,
+        an e-mail address or a name."""
+        ordered = []
+        for name in (n.strip() for n in names if n and n.strip()):
+            number, lowered = normalise_phone(name), name.lower()
+            for row in self.agents:
+                if name == row.extension or (number and number == row.number) or lowered in (
+                        row.email.lower(), row.name.lower()):
+                    if row.id not in ordered:
+                        ordered.append(row.id)
+        return ordered
 
 
 def line_rules(line: PhoneLine | None) -> LineRules:
@@ -250,45 +276,22 @@ def line_by_number(number: str) -> PhoneLine | None:
     return db.session.scalar(db.select(PhoneLine).filter_by(number=number)) if number else None
 
 
-def write_summary(call: Call, summary: CallSummary, line: PhoneLine | None) -> None:
+def write_summary(call: Call, summary: CallSummary, line: PhoneLine | None, known: _Known) -> None:
     """The call log row of a call as its events add up."""
     call.line, call.line_number = line, summary.line
     call.caller, call.direction, call.queue, call.state = summary.caller, summary.direction, summary.queue[:200], \
         summary.state
     call.offered_users = list(summary.offered_users)
-    call.offered_agent_ids = agents_matching(summary.offered_users)
+    call.offered_agent_ids = known.agents_named(summary.offered_users)
     call.agent_user, call.answering_number = summary.agent_user[:200], summary.answering_number[:200]
-    answered_by = agents_matching([u for u in (summary.agent_user, summary.answering_number) if u])
+    answered_by = known.agents_named([summary.agent_user, summary.answering_number])
     call.agent_id = answered_by[0] if summary.answered_at and answered_by else None
     call.offered_at, call.answered_at, call.ended_at = summary.offered_at, summary.answered_at, summary.ended_at
     call.wait_seconds, call.talk_seconds = summary.wait_seconds, summary.talk_seconds
     call.outcome, call.cause, call.out_of_hours = summary.outcome, summary.cause, summary.out_of_hours
     call.rejected = summary.outcome == "rejected"
     if call.customer_id is None and summary.caller:
-        call.customer_id = db.session.scalar(db.select(CustomerPhone.customer_id).filter_by(number=summary.caller))
-
-
-def agents_matching(names: list[str] | tuple[str, ...]) -> list[int]:
-    """The agents the PBX means by these names: an extension, a phone number, an e-mail or a name."""
-    wanted = [n.strip() for n in names if n and n.strip()]
-    if not wanted:
-        return []
-    numbers = [n for n in (normalise_phone(w) for w in wanted) if n]
-    lowered = [w.lower() for w in wanted]
-    found = db.session.execute(
-        db.select(User.id, AgentPhone.extension, AgentPhone.number, User.email, User.name)
-        .outerjoin(AgentPhone, AgentPhone.user_id == User.id)
-        .where(User.active.is_(True), AgentPhone.extension.in_(wanted) | AgentPhone.number.in_(numbers or [""])
-               | db.func.lower(User.email).in_(lowered) | db.func.lower(User.name).in_(lowered))).all()
-    ordered = []
-    for name in wanted:  # in the PBX's order
-        number = normalise_phone(name)
-        for row in found:
-            if name == row.extension or (number and number == row.number) or name.lower() in (
-                    row.email.lower(), row.name.lower()):
-                if row.id not in ordered:
-                    ordered.append(row.id)
-    return ordered
+        call.customer_id = known.customers.get(summary.caller)
 
 
 def summary_of(call: Call) -> CallSummary:
@@ -681,3 +684,41 @@ def set_agent_phone(actor: User | None, user_id: int, *, extension: str, number:
         db.session.rollback()
         raise PhoneError(_("This extension or number belongs to another agent.")) from None
     return row
+
+
+# --- simulated days (the demo data, `helpdesk phone simulate --direct`) ----------------------
+
+def load_simulated_days(first: date, last: date, *, scale: float = 1.0, seed: int = 0,
+                        callbacks_since: datetime | None = None) -> int:
+    """Store and process the CTI events of simulated days (channels.phone.simulation), as the
+    webhook would have received them; returns how many calls. Missed calls that ended before
+    ``callbacks_since`` count as called back already (no ticket), so weeks of history do not
+    leave hundreds of open callbacks."""
+    from urllib.parse import urlencode
+
+    from channels.phone.simulation import day_of_calls
+
+    lines = list(db.session.scalars(db.select(PhoneLine.number).filter_by(active=True))) or list(PHONE_LINES)
+    agents = list(db.session.scalars(db.select(User.email).filter_by(role="agent", active=True)))
+    calendar = get_calendar("contact-centre")
+    rows, handled, calls = [], set(), set()
+    day = first
+    while day <= last:
+        for item in day_of_calls(day, lines=lines, agents=agents, seed=seed + day.toordinal(), scale=scale,
+                                 is_open=calendar.is_open):
+            fields = {**item.fields, "timestamp": item.at.astimezone(timezone.utc).isoformat()}
+            calls.add(fields["callId"])
+            if callbacks_since and fields["event"] == "hangup" and item.at < callbacks_since:
+                handled.add(fields["callId"])
+            rows.append(dict(pbx_id=None, payload=urlencode(fields, doseq=True).encode(), status="received",
+                             media_type="application/x-www-form-urlencoded", received_at=item.at, rejected=False,
+                             call_id=fields["callId"], event=fields["event"]))
+        day += timedelta(days=1)
+    if handled:
+        db.session.execute(insert(Call.__table__), [{"call_id": c, "callback_done": True} for c in sorted(handled)])
+    if rows:
+        db.session.execute(insert(PhoneEvent.__table__), rows)
+    db.session.commit()
+    while db.session.scalar(db.select(PhoneEvent.id).filter_by(status="received").limit(1)) is not None:
+        process_events()
+    return len(calls)

@@ -138,6 +138,13 @@ def _snapshot(user: User) -> str:
     return json.dumps({"ringing": [[c.id, c.state] for c in calls], "unlogged": len(unlogged)})
 
 
+@bp.get("/agent/phone/snapshot")
+@roles_required(*STAFF)
+def snapshot():
+    """What the panel shows, in short (the polling script fetches the panel when it changes)."""
+    return Response(_snapshot(current_user), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
 @bp.get("/agent/phone/stream")
 @roles_required(*STAFF)
 def stream():

@@ -134,6 +134,15 @@ def test_a_malformed_event_gets_400_with_the_reason_and_waits_in_the_dead_letter
     assert "Nadal odrzucone" in replayed.get_data(as_text=True)  # still malformed: still a dead letter
 
 
+def test_a_body_too_large_for_an_event_is_refused_unstored(pbx):
+    answer = pbx.client.post(f"/api/v1/cti/{TOKEN}", data=b"event=hangup&callId=x&pad=" + b"y" * 70000,
+                             content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 413 and count(PhoneEvent) == 0
+    answer = pbx.client.post(f"/api/v1/cti/{TOKEN}", data=b"event=hangup&callId=x&pad=" + b"y" * 20000,
+                             content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 400 and count(PhoneEvent, status="dead") == 1
+
+
 def test_a_dead_letter_from_a_parser_failure_is_replayed_into_its_call(pbx, client, make_staff, monkeypatch):
     # A mock, as nothing real makes the parser fail: the parser failing on one event (a bug later fixed).
     real = services.parse_event
