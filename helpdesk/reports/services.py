@@ -200,8 +200,8 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
     table = Table("attainment", _l("SLA attainment per policy and target"), [
         Column("policy", _l("Policy")), Column("clock", _l("Target")),
         Column("group", _group_title(by)), Column("met", _l("Met"), "int"),
-        Column("met_share", _l("Met %"), "percent"), Column("breached", _l("Breached"), "int"),
-        Column("breached_share", _l("Breached %"), "percent"), Column("running", _l("In progress"), "int"),
+        Column("met_share", _l("Met, share"), "percent"), Column("breached", _l("Breached"), "int"),
+        Column("breached_share", _l("Breached, share"), "percent"), Column("running", _l("In progress"), "int"),
         Column("paused", _l("Paused"), "int"), Column("total", _l("Total"), "int"),
         Column("attainment", _l("Attainment (met of finished)"), "percent"),
     ])

@@ -77,7 +77,7 @@ def test_csv_numbers_equal_the_screen_in_polish_and_english(week, client, make_s
     assert "Okres: 2026-12-07 – 2026-12-13" in filters[0]
     page = client.get(f"/reports/sla?{PERIOD}").get_data(as_text=True)
     first = next(r for r in data if r[0] == "email-first-response" and r[1] == "Pierwsza odpowiedź")
-    met_share = first[header.index("Dotrzymane % (%)")]
+    met_share = first[header.index("Dotrzymane, udział (%)")]
     assert met_share == "25,0" and f">{met_share}<" in page  # the share, as the screen shows it
     for row in data:  # every cell of the CSV is on the screen
         for value in row:
