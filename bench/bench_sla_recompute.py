@@ -9,7 +9,6 @@ import os
 import random
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,11 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
+
 import schedules  # noqa: E402
 from helpdesk.models.types import utcnow  # noqa: E402
 
 TICKETS = 100_000
-SERVER = os.environ.get("KONTAKT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
 def naive(t):
@@ -60,21 +60,11 @@ def fill(dsn: str, now) -> None:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
-
-    from helpdesk import create_app
     from helpdesk.sla.services import recalc
 
-    name = f"kontakt_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            upgrade()
+    with scratch_database() as (app, dsn):
         now = utcnow()
-        fill(f"{SERVER}/{name}", now)
+        fill(dsn, now)
         # The change: tomorrow becomes a closed day (stocktaking) on the working-days calendar.
         base = schedules.builtin("working-days").to_dict()
         tomorrow = (now + timedelta(days=1)).date().isoformat()
@@ -92,9 +82,6 @@ def main() -> None:
             "total_seconds": round(applied - started, 2), "python_cpu_seconds": round(cpu, 2),
             "load_average": os.getloadavg()[0], "target_seconds": 10,
         }))
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

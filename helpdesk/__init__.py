@@ -18,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # of the same signal: a new ticket is routed (and its SLA policy attached) before its
 # acknowledgement quotes the first-response deadline.
 AREAS = ("web", "customers", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "kb", "portal",
-         "api", "staff", "demo", "admin")
+         "api", "staff", "demo", "admin", "reports")
 
 
 def create_app(test_config: dict | None = None, *, check_config: bool = True) -> Flask:

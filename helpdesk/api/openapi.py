@@ -149,6 +149,28 @@ def document() -> dict:
                                   **errors},
                 },
             },
+            "/reports/{name}": {
+                "get": {
+                    "summary": "A manager report (team leads: their own teams), the tables the screen and CSV show",
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": True, "schema": {
+                            "enum": ["sla", "times", "backlog", "volume", "phone", "fcr", "staffing"]}},
+                        {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
+                        {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
+                        *[{"name": name, "in": "query", "schema": {"type": "integer"}}
+                          for name in ("team", "category", "agent")],
+                        {"name": "channel", "in": "query", "schema": {"enum": ["email", "phone", "webform"]}},
+                        {"name": "by", "in": "query", "schema": {"enum": ["channel", "category", "team", "agent"]}},
+                        {"name": "trend", "in": "query", "schema": {"enum": ["day", "week"]}},
+                        {"name": "week", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    ],
+                    "responses": {"200": _response("the report: its filters and tables of raw values", {
+                        "type": "object", "properties": {
+                            "report": {"type": "string"}, "filters": {"type": "object"},
+                            "tables": {"type": "array", "items": {"type": "object"}}}}),
+                        "403": _response("not a team lead, manager or administrator", _ERROR), **errors},
+                },
+            },
         },
         "components": {
             "securitySchemes": {

@@ -93,6 +93,15 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "MAIL_SEND_MAX_ATTEMPTS": _int("MAIL_SEND_MAX_ATTEMPTS", 6),
         "MAIL_SEND_RETRY_SECONDS": _int("MAIL_SEND_RETRY_SECONDS", 60),
         "MAIL_INBOUND_TOKEN": os.environ.get("MAIL_INBOUND_TOKEN") or None,
+        # Reports: first-contact resolution window, the phone service-level target (X% in Y s), the
+        # handle time staffing assumes when no call was answered, and the calls the quiet hours need.
+        "REPORTS_FCR_DAYS": _int("REPORTS_FCR_DAYS", 7),
+        "REPORTS_SERVICE_LEVEL_PERCENT": _int("REPORTS_SERVICE_LEVEL_PERCENT", 80),
+        "REPORTS_ANSWER_WITHIN_SECONDS": _int("REPORTS_ANSWER_WITHIN_SECONDS", 20),
+        "REPORTS_HANDLE_SECONDS": _int("REPORTS_HANDLE_SECONDS", 300),
+        # answered_over_offered, abandons_within_excluded or answered_only (named on the phone report)
+        "REPORTS_SERVICE_LEVEL_FORMULA": os.environ.get("REPORTS_SERVICE_LEVEL_FORMULA", "answered_over_offered"),
+        "QUIET_HOURS_MIN_CALLS": _int("QUIET_HOURS_MIN_CALLS", 200),
         # A fixed CTI webhook token (besides those of the PBXs an admin creates); optional.
         "PHONE_WEBHOOK_TOKEN": os.environ.get("PHONE_WEBHOOK_TOKEN") or None,
         "PHONE_WEBHOOK_REQUIRE_SIGNATURE": os.environ.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") == "1",

@@ -17,6 +17,7 @@ from helpdesk.intake.forms import ContactForm, uploaded_attachments
 from helpdesk.kb import services as kb_services
 from helpdesk.models import Category, RawContact, Ticket
 from helpdesk.models.types import utcnow
+from helpdesk.calendars import quiet_hours
 from helpdesk.calendars.opening_hours import opening_hours
 from helpdesk.calendars.services import get_calendar
 from helpdesk.sla.services.clocks import promised_first_response
@@ -51,7 +52,7 @@ def contact():
     files_dropped = request.method == "POST" and (bool(form.errors) or too_fast) and [
         f.filename for f in request.files.getlist(form.attachments.name) if f.filename]
     return render_template("public/contact.html", form=form, suggestions=suggestions, too_fast=too_fast,
-                           files_dropped=files_dropped,
+                           files_dropped=files_dropped, quiet_hours=quiet_hours.text(),
                            opening_hours=opening_hours(get_calendar("contact-centre"), utcnow())), (
         422 if form.errors or too_fast else 200)
 

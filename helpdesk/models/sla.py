@@ -90,3 +90,10 @@ class Notification(db.Model):
 
 Index("ix_notifications_email_pending", Notification.email_at, postgresql_where=Notification.emailed_at.is_(None),
       sqlite_where=Notification.emailed_at.is_(None))
+# The reports' daily count of solved tickets (a resolution clock stops when a ticket is solved).
+Index("ix_sla_events_resolution_stops", SlaEvent.at,
+      postgresql_where=(SlaEvent.action == "stop") & (SlaEvent.clock == "resolution"),
+      sqlite_where=(SlaEvent.action == "stop") & (SlaEvent.clock == "resolution"))
+# The reports' list of the most recent breaches.
+Index("ix_sla_events_breaches", SlaEvent.at, postgresql_where=SlaEvent.action == "breach",
+      sqlite_where=SlaEvent.action == "breach")

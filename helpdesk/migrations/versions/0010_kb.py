@@ -1,7 +1,7 @@
 """knowledge base: help articles, translations, history, deflected contacts; customer merge proposals
 
 Revision ID: 0010_kb
-Revises: 0006
+Revises: 0008_phone
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,674 @@
+"""The reports' queries: aggregated in PostgreSQL, never by loading tickets into Python.
+
+Each report function takes `Filters` and returns a `Report`: tables of raw values (counts,
+fractions 0–1, working-time seconds) that the screen, the CSV and the JSON API all show.
+Working time is what the SLA clocks counted on each ticket's own calendar through `schedules`
+(`SlaClock.accumulated_seconds` once a clock has stopped), so the reports agree with the
+clocks and the queue. Local days, weeks and hours are Europe/Warsaw.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+from helpdesk.core.extensions import db
+from helpdesk.models import Category, Team, User
+from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
+from helpdesk.models.sla import CLOCKS
+from helpdesk.models.types import utcnow
+from helpdesk.reports.filters import WARSAW, Filters
+from helpdesk.calendars import quiet_hours
+from helpdesk.kb import services as kb_services
+from helpdesk.calendars.services import get_calendar
+from helpdesk.sla.services import clocks as sla_clocks
+from schedules import staffing
+
+TZ = "Europe/Warsaw"
+HOUR = 3600
+TIME_BUCKETS = ((0, HOUR, _l("under 1 h")), (HOUR, 4 * HOUR, _l("1–4 h")), (4 * HOUR, 8 * HOUR, _l("4–8 h")),
+                (8 * HOUR, 24 * HOUR, _l("8–24 h")), (24 * HOUR, None, _l("over 24 h")))
+AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3–7 days")),
+               (7, 30, _l("7–30 days")), (30, None, _l("over 30 days")))
+PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
+STATES = ("met", "breached", "running", "paused")
+GROUPS = {"channel": "t.channel", "category": "t.category_id", "team": "t.team_id", "agent": "t.assignee_id"}
+
+
+class ReportsUnavailable(RuntimeError):
+    """The reports need PostgreSQL (its percentiles and time zones)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object  # a lazy string
+    kind: str = "text"  # text, int, percent (0–1), seconds (working time), number, ticket (id)
+
+
+@dataclass
+class Table:
+    key: str
+    title: object
+    columns: list[Column]
+    rows: list[tuple] = field(default_factory=list)
+    note: object | None = None
+
+    def as_dicts(self) -> list[dict]:
+        return [dict(zip((c.key for c in self.columns), row)) for row in self.rows]
+
+
+@dataclass
+class Report:
+    key: str
+    title: object
+    filters: Filters
+    tables: list[Table]
+    charts: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # report-specific choices (grouping, trend, week)
+    no_data: object | None = None  # the reason a section has nothing to show yet
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+# --- shared SQL pieces ---------------------------------------------------------------
+
+def _check_database() -> None:
+    if db.engine.dialect.name != "postgresql":
+        raise ReportsUnavailable("reports need PostgreSQL")
+
+
+def _local(column: str) -> str:
+    return f"(({column}) AT TIME ZONE 'UTC' AT TIME ZONE '{TZ}')"
+
+
+def _where(f: Filters, *, period: bool = True, created: str = "t.created_at") -> tuple[str, dict]:
+    """The tickets the filters select (alias t); ``period`` False leaves out the dates."""
+    conds, params = ["TRUE"], {}
+    if period:
+        conds += [f"{created} >= :start", f"{created} < :end"]
+        params |= {"start": _naive(f.start_utc), "end": _naive(f.end_utc)}
+    if f.teams is not None:
+        conds.append("t.team_id = ANY(:teams)")
+        params["teams"] = list(f.teams)
+    for name, column in (("team", "t.team_id"), ("channel", "t.channel"), ("category", "t.category_id"),
+                         ("agent", "t.assignee_id")):
+        value = getattr(f, name)
+        if value is not None:
+            conds.append(f"{column} = :{name}")
+            params[name] = value
+    return " AND ".join(conds), params
+
+
+def _naive(instant: datetime) -> datetime:
+    """UTC columns are stored without an offset."""
+    return instant.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _rows(sql: str, params: dict) -> list:
+    return db.session.execute(text(sql), params).all()
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def names(kind: str, ids) -> dict:
+    """Display names of teams, categories or agents by id (in the page's language)."""
+    ids = [i for i in set(ids) if i is not None]
+    if not ids:
+        return {}
+    if kind == "team":
+        return dict(db.session.execute(db.select(Team.id, Team.name).where(Team.id.in_(ids))).all())
+    if kind == "agent":
+        return dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids))).all())
+    from flask_babel import get_locale
+    english = str(get_locale()) == "en"
+    rows = db.session.execute(db.select(Category.id, Category.name_en if english else Category.name_pl)
+                              .where(Category.id.in_(ids))).all()
+    return dict(rows)
+
+
+def _group_label(group: str | None, value, labels: dict) -> str:
+    if group is None:
+        return str(_l("all"))
+    if value is None:
+        return str(_l("none"))
+    if group == "channel":
+        from helpdesk.web.helpers import CHANNEL_LABELS, label_of
+        return label_of(CHANNEL_LABELS, value)
+    return labels.get(value, str(value))
+
+
+def _clock_label(name: str) -> str:
+    return str(sla_clocks.CLOCK_LABELS.get(name, name))
+
+
+# --- SLA attainment ------------------------------------------------------------------
+
+# A clock's state as the queue shows it: past its deadline while running is a breach already.
+_STATE = ("CASE WHEN c.breached_at IS NOT NULL OR (c.running_since IS NOT NULL AND c.due_at <= :now)"
+          " THEN 'breached' WHEN c.stopped THEN 'met' WHEN c.running_since IS NULL THEN 'paused'"
+          " ELSE 'running' END")
+
+
+def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -> Report:
+    """Met, breached, in progress and paused per policy and clock (and by channel, category, team
+    or agent), of the tickets opened in the period, with the breaches listed.
+
+    A next-response clock starts again at each customer message; its earlier cycles come from the
+    SLA history (each ended with a stop, and was breached if it has a breach event)."""
+    _check_database()
+    where, params = _where(f)
+    params["now"] = _naive(sla_clocks.now())
+    group = GROUPS.get(by, "NULL")
+    # A next-response clock starts again at each customer message. Each cycle has at most one breach
+    # event, and the current cycle's is on the row (breached_at), so the earlier cycles are the
+    # clock's starts but one, of which breached: its breach events less the current one.
+    rows = _rows(f"""
+        WITH chosen AS (
+            SELECT c.ticket_id, c.name, c.policy_name, {group} AS grp, {_STATE} AS state,
+                   c.breached_at IS NOT NULL AS recorded
+            FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE {where}),
+        earlier AS (
+            SELECT ch.policy_name, ch.grp,
+                   count(*) FILTER (WHERE e.action = 'start') AS starts,
+                   count(*) FILTER (WHERE e.action = 'breach') AS breaches
+            FROM sla_events e JOIN chosen ch ON ch.ticket_id = e.ticket_id AND ch.name = 'next_response'
+            WHERE e.clock = 'next_response' AND e.action IN ('start', 'breach') GROUP BY 1, 2),
+        current AS (
+            SELECT policy_name, name, grp, count(*) FILTER (WHERE state = 'met') AS met,
+                   count(*) FILTER (WHERE state = 'breached') AS breached,
+                   count(*) FILTER (WHERE state = 'running') AS running,
+                   count(*) FILTER (WHERE state = 'paused') AS paused,
+                   count(*) AS clocks, count(*) FILTER (WHERE recorded) AS recorded
+            FROM chosen GROUP BY 1, 2, 3)
+        SELECT c.policy_name, c.name, c.grp,
+               (c.met + coalesce((e.starts - c.clocks) - (e.breaches - c.recorded), 0))::int,
+               (c.breached + coalesce(e.breaches - c.recorded, 0))::int, c.running::int, c.paused::int
+        FROM current c LEFT JOIN earlier e ON c.name = 'next_response' AND e.policy_name = c.policy_name
+             AND e.grp IS NOT DISTINCT FROM c.grp""", params)
+    labels = names(by, [r[2] for r in rows]) if by in ("category", "team", "agent") else {}
+    order = {name: i for i, name in enumerate(CLOCKS)}
+    rows = sorted(rows, key=lambda r: (r[0], order.get(r[1], 9), _group_label(by, r[2], labels)))
+    table = Table("attainment", _l("SLA attainment per policy and target"), [
+        Column("policy", _l("Policy")), Column("clock", _l("Target")),
+        Column("group", _group_title(by)), Column("met", _l("Met"), "int"),
+        Column("met_share", _l("Met, share"), "percent"), Column("breached", _l("Breached"), "int"),
+        Column("breached_share", _l("Breached, share"), "percent"), Column("running", _l("In progress"), "int"),
+        Column("paused", _l("Paused"), "int"), Column("total", _l("Total"), "int"),
+        Column("attainment", _l("Attainment (met of finished)"), "percent"),
+    ])
+    for policy, clock, grp, met, breached, running, paused in rows:
+        total = met + breached + running + paused
+        table.rows.append((policy, _clock_label(clock), _group_label(by, grp, labels), met, _share(met, total),
+                           breached, _share(breached, total), running, paused, total,
+                           _share(met, met + breached)))
+    breach_count = sum(row[5] for row in table.rows)
+    breaches = _breaches(where, params, breach_limit)
+    listed = Table("breaches", _l("Breaches"), [
+        Column("ticket", _l("Ticket"), "ticket"), Column("clock", _l("Target")), Column("policy", _l("Policy")),
+        Column("breached_at", _l("Breached at"), "instant"), Column("channel", _l("Channel")),
+        Column("team", _l("Team")), Column("agent", _l("Agent")), Column("status", _l("Status")),
+    ], breaches)
+    if breach_count > len(breaches):
+        listed.note = _l("The %(shown)s most recent of %(count)s breaches.", shown=len(breaches), count=breach_count)
+    return Report("sla", _l("SLA attainment"), f, [table, listed], options={"by": by})
+
+
+def _group_title(by: str | None):
+    return {"channel": _l("Channel"), "category": _l("Category"), "team": _l("Team"),
+            "agent": _l("Agent")}.get(by, _l("Group"))
+
+
+def _breaches(where: str, params: dict, limit: int) -> list[tuple]:
+    """The most recent breaches: the history's breach events, and running clocks past due that no
+    sweep has recorded yet."""
+    rows = _rows(f"""
+        (SELECT t.id AS ticket_id, e.clock, e.policy_name, e.at, t.channel, t.team_id, t.assignee_id, t.status
+         FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.action = 'breach' AND {where}
+         ORDER BY e.at DESC LIMIT :limit)
+        UNION ALL
+        (SELECT t.id, c.name, c.policy_name, c.due_at, t.channel, t.team_id, t.assignee_id, t.status
+         FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+         WHERE c.breached_at IS NULL AND c.running_since IS NOT NULL AND c.due_at <= :now AND {where}
+         ORDER BY c.due_at DESC LIMIT :limit)
+        ORDER BY at DESC, ticket_id LIMIT :limit""", params | {"limit": limit})
+    teams, agents = names("team", [r[5] for r in rows]), names("agent", [r[6] for r in rows])
+    from helpdesk.web.helpers import CHANNEL_LABELS, STATUS_LABELS, label_of
+    return [(r[0], _clock_label(r[1]), r[2], r[3].replace(tzinfo=timezone.utc), label_of(CHANNEL_LABELS, r[4]),
+             teams.get(r[5], ""), agents.get(r[6], ""), label_of(STATUS_LABELS, r[7])) for r in rows]
+
+
+# --- response and resolution times ------------------------------------------------
+
+def response_times(f: Filters, trend: str = "week") -> Report:
+    """Working time to the first response, to the latest next response and to resolution, of the
+    tickets opened in the period whose clock has stopped: median, 90th percentile, mean, the
+    distribution in buckets and the trend by day or week of opening; and the e-mail promise."""
+    _check_database()
+    trend = trend if trend in ("day", "week") else "week"
+    where, params = _where(f)
+    buckets = ", ".join(
+        f"count(*) FILTER (WHERE c.accumulated_seconds >= {low}"
+        + (f" AND c.accumulated_seconds < {high})" if high else ")") for low, high, _ in TIME_BUCKETS)
+    # both percentiles from one sort
+    stats = ("count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.accumulated_seconds),"
+             " avg(c.accumulated_seconds)")
+    overall = _rows(f"""SELECT c.name, {stats}, {buckets} FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+                        WHERE c.stopped AND {where} GROUP BY c.name""", params)
+    by_clock = {r[0]: r for r in overall}
+    summary = Table("summary", _l("Working time per target"), [
+        Column("clock", _l("Target")), Column("count", _l("Tickets"), "int"),
+        Column("median", _l("Median"), "seconds"), Column("p90", _l("90th percentile"), "seconds"),
+        Column("mean", _l("Mean"), "seconds")])
+    distribution = Table("distribution", _l("Distribution"), [Column("clock", _l("Target")), *[
+        Column(f"bucket{i}", label, "int") for i, (_, _, label) in enumerate(TIME_BUCKETS)]])
+    for name in CLOCKS:
+        row = by_clock.get(name)
+        if row is None:
+            continue
+        summary.rows.append((_clock_label(name), row[1], row[2][0], row[2][1], float(row[3])))
+        distribution.rows.append((_clock_label(name), *row[4:]))
+    unit = "day" if trend == "day" else "week"
+    series = _rows(f"""SELECT date_trunc('{unit}', {_local('t.created_at')})::date AS period, c.name, {stats}
+                       FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}
+                       GROUP BY 1, 2 ORDER BY 1, 2""", params)
+    trend_table = Table("trend", _l("Trend by day") if trend == "day" else _l("Trend by week"), [
+        Column("period", _l("Day") if trend == "day" else _l("Week from"), "date"), Column("clock", _l("Target")),
+        Column("count", _l("Tickets"), "int"), Column("median", _l("Median"), "seconds"),
+        Column("p90", _l("90th percentile"), "seconds"), Column("mean", _l("Mean"), "seconds")],
+        [(r[0], _clock_label(r[1]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
+    report = Report("times", _l("Response and resolution times in working time"), f,
+                    [summary, distribution, trend_table, _promise(f)], options={"trend": trend})
+    report.charts["distribution"] = [(row[0], [(str(label), count) for (_, _, label), count in zip(TIME_BUCKETS, row[1:])])
+                                     for row in distribution.rows]
+    report.charts["trend"] = [(r[0].isoformat(), round(r[3] / HOUR, 2)) for r in trend_table.rows
+                              if r[1] == _clock_label("first_response")]
+    return report
+
+
+def _promise(f: Filters) -> Table:
+    """The e-mail promise, "answered within 24 hours on working days", kept per week: e-mail tickets
+    answered within 24 h of working time on their clock, against those answered later or overdue."""
+    where, params = _where(f)
+    params |= {"now": _naive(sla_clocks.now()), "promise": PROMISE_SECONDS}
+    rows = _rows(f"""
+        SELECT date_trunc('week', {_local('t.created_at')})::date,
+               count(*) FILTER (WHERE c.stopped AND c.accumulated_seconds <= :promise)::int,
+               count(*) FILTER (WHERE (c.stopped AND c.accumulated_seconds > :promise)
+                                OR (NOT c.stopped AND (c.breached_at IS NOT NULL OR c.due_at <= :now)
+                                    AND c.target_seconds <= :promise))::int,
+               count(*)::int
+        FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.name = 'first_response' AND t.channel = 'email' AND {where} GROUP BY 1 ORDER BY 1""", params)
+    return Table("promise", _l("E-mail answered within 24 hours on working days, per week"), [
+        Column("week", _l("Week from"), "date"), Column("tickets", _l("E-mail tickets"), "int"),
+        Column("kept", _l("Answered within 24 h"), "int"), Column("missed", _l("Not within 24 h"), "int"),
+        Column("waiting", _l("Not answered yet, within 24 h"), "int"), Column("share", _l("Promise kept"), "percent")],
+        [(week, total, kept, missed, total - kept - missed, _share(kept, kept + missed))
+         for week, kept, missed, total in rows])
+
+
+# --- backlog -------------------------------------------------------------------------
+
+def backlog(f: Filters) -> Report:
+    """Open tickets now by age and status (the period does not apply), and tickets created
+    against tickets solved per day of the period."""
+    _check_database()
+    where, params = _where(f, period=False)
+    params["now"] = _naive(utcnow())
+    ages = ", ".join(_age_count(low, high) for low, high, _ in AGE_BUCKETS)
+    rows = {r[0]: r[1:] for r in _rows(f"""SELECT t.status, {ages}, count(*)::int FROM tickets t
+                                            WHERE t.status = ANY(:open) AND {where} GROUP BY t.status""",
+                                       params | {"open": list(OPEN_STATUSES)})}
+    from helpdesk.web.helpers import STATUS_LABELS, label_of
+    open_table = Table("open", _l("Open tickets by age and status"), [
+        Column("status", _l("Status")), *[Column(f"age{i}", label, "int") for i, (_, _, label) in enumerate(AGE_BUCKETS)],
+        Column("total", _l("Total"), "int")])
+    for status in OPEN_STATUSES:
+        counts = rows.get(status, (0,) * (len(AGE_BUCKETS) + 1))
+        open_table.rows.append((label_of(STATUS_LABELS, status), *counts))
+    open_table.rows.append((str(_l("All open")), *[sum(r[i] for r in open_table.rows) for i in range(1, len(AGE_BUCKETS) + 2)]))
+    where_p, params_p = _where(f)
+    created = dict(_rows(f"SELECT {_local('t.created_at')}::date, count(*)::int FROM tickets t WHERE {where_p}"
+                         " GROUP BY 1", params_p))
+    where_s, params_s = _where(f, created="e.at")
+    # Solving stops the resolution clock: the SLA history has the instant (the ticket's audit trail has it too).
+    solved = dict(_rows(f"""SELECT {_local('e.at')}::date, count(*)::int FROM sla_events e
+                            JOIN tickets t ON t.id = e.ticket_id
+                            WHERE e.action = 'stop' AND e.clock = 'resolution' AND e.reason = 'status solved'
+                              AND {where_s} GROUP BY 1""", params_s))
+    flow = Table("flow", _l("Created and solved per day"), [
+        Column("day", _l("Day"), "date"), Column("created", _l("Created"), "int"), Column("solved", _l("Solved"), "int"),
+        Column("difference", _l("Backlog change"), "int")])
+    day = f.start
+    while day <= f.end:
+        flow.rows.append((day, created.get(day, 0), solved.get(day, 0), created.get(day, 0) - solved.get(day, 0)))
+        day += timedelta(days=1)
+    report = Report("backlog", _l("Backlog"), f, [open_table, flow])
+    report.notes.append(_l("Open tickets are counted as they are now; the period applies to the daily figures."))
+    report.charts["flow"] = [(r[0], r[1], r[2]) for r in flow.rows]
+    return report
+
+
+def _age_count(low: int, high: int | None) -> str:
+    conds = [f"t.created_at <= :now - interval '{low} days'"] if low else []
+    if high is not None:
+        conds.append(f"t.created_at > :now - interval '{high} days'")
+    return f"count(*) FILTER (WHERE {' AND '.join(conds)})::int"
+
+
+# --- volume --------------------------------------------------------------------------
+
+def volume(f: Filters) -> Report:
+    """Contacts by weekday × hour (local) per channel over the period: tickets opened by e-mail and
+    the web form, and inbound calls from the call log (every call, out of hours too: the load)."""
+    _check_database()
+    where, params = _where(f)
+    rows = _rows(f"""SELECT t.channel, extract(isodow FROM {_local('t.created_at')})::int,
+                            extract(hour FROM {_local('t.created_at')})::int, count(*)::int
+                     FROM tickets t WHERE t.channel <> 'phone' AND {where} GROUP BY 1, 2, 3""", params)
+    where, params = _calls_where(f)
+    rows += _rows(f"""SELECT 'phone', extract(isodow FROM {_local('c.offered_at')})::int,
+                             extract(hour FROM {_local('c.offered_at')})::int, count(*)::int
+                      FROM {_CALLS} WHERE {where} GROUP BY 2, 3""", params)
+    grid: dict[str, list[list[int]]] = {}
+    for channel, weekday, hour, count in rows:
+        grid.setdefault(channel, [[0] * 24 for _ in range(7)])[weekday - 1][hour] += count
+    from helpdesk.web.helpers import CHANNEL_LABELS, label_of
+    tables = []
+    weekdays = _weekday_names()
+    for channel in [c for c in CHANNELS if c in grid] + sorted(set(grid) - set(CHANNELS)):
+        table = Table(f"heatmap-{channel}", _l("%(channel)s: contacts by weekday and hour", channel=label_of(
+            CHANNEL_LABELS, channel)), [Column("weekday", _l("Weekday")), *[
+                Column(f"h{h:02d}", f"{h:02d}", "int") for h in range(24)], Column("total", _l("Total"), "int")])
+        for day in range(7):
+            table.rows.append((weekdays[day], *grid[channel][day], sum(grid[channel][day])))
+        tables.append(table)
+    report = Report("volume", _l("Volume"), f, tables)
+    report.charts["heatmaps"] = [(t, max(max(row[1:25]) for row in t.rows)) for t in tables]
+    report.notes.append(_l("Quietest time to call, from the last 8 weeks of calls: %(hours)s.",
+                           hours=quiet_hours.text()))
+    if not tables:
+        report.no_data = _l("No tickets in this period.")
+    return report
+
+
+def _weekday_names() -> list[str]:
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+    days = get_day_names("wide", locale=get_locale())
+    return [days[i][:1].upper() + days[i][1:] for i in range(7)]
+
+
+# --- first-contact resolution ------------------------------------------------------
+
+def first_contact_resolution(f: Filters) -> Report:
+    """Of the tickets opened in the period and solved, the share with no further contact from the
+    customer about the same category within N days (REPORTS_FCR_DAYS, 7) of opening: no second
+    message from them on the ticket and no other ticket of theirs in that category. Tickets whose
+    N days have not passed yet are left out."""
+    _check_database()
+    days = int(current_app.config.get("REPORTS_FCR_DAYS", 7))
+    where, params = _where(f)
+    params |= {"days": timedelta(days=days), "now": _naive(utcnow())}
+    params["after"] = _naive(f.end_utc) + params["days"]
+    # A repeat is the customer's next ticket in the category, whatever its channel or team; a second
+    # message is one more from them on the ticket. Both read by time range (indexed), then joined.
+    rows = _rows(f"""
+        WITH following AS (
+            SELECT o.id, lead(o.created_at) OVER (PARTITION BY o.customer_id, o.category_id
+                                                  ORDER BY o.created_at, o.id) AS next_at
+            FROM tickets o
+            WHERE o.customer_id IS NOT NULL AND o.category_id IS NOT NULL
+              AND o.created_at >= :start AND o.created_at < :after),
+        written AS (
+            SELECT m.ticket_id, count(*) AS messages FROM messages m
+            WHERE m.direction = 'in' AND m.created_at >= :start AND m.created_at < :after GROUP BY m.ticket_id)
+        SELECT t.channel, count(*)::int,
+               count(*) FILTER (WHERE (fo.next_at IS NULL OR fo.next_at > t.created_at + :days)
+                                AND coalesce(w.messages, 0) <= 1)::int
+        FROM tickets t JOIN following fo ON fo.id = t.id LEFT JOIN written w ON w.ticket_id = t.id
+        WHERE t.status IN ('solved', 'closed') AND t.created_at + :days <= :now AND {where}
+        GROUP BY t.channel ORDER BY t.channel""", params)
+    from helpdesk.web.helpers import CHANNEL_LABELS, label_of
+    table = Table("fcr", _l("First-contact resolution"), [
+        Column("channel", _l("Channel")), Column("solved", _l("Solved tickets"), "int"),
+        Column("first_contact", _l("Solved at the first contact"), "int"),
+        Column("share", _l("First-contact resolution"), "percent")])
+    for channel, solved, first in rows:
+        table.rows.append((label_of(CHANNEL_LABELS, channel), solved, first, _share(first, solved)))
+    if rows:
+        solved, first = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        table.rows.append((str(_l("All channels")), solved, first, _share(first, solved)))
+    table.note = _l("No further contact from the same customer about the same category within %(days)s days "
+                    "of opening; tickets opened less than %(days)s days ago are not counted yet.", days=days)
+    report = Report("fcr", _l("First-contact resolution and FAQ deflection"), f, [table])
+    report.tables.append(_deflection(f))
+    return report
+
+
+def _deflection(f: Filters) -> Table:
+    """Contact-form visits shown help articles, decided in the period: solved by an article ("yes"),
+    left after reading one, or written anyway. The first two are deflected contacts."""
+    counts = kb_services.deflection_counts(f.start_utc, f.end_utc)
+    decided = counts["deflected"] + counts["submitted"]
+    table = Table("deflection", _l("FAQ deflection"), [
+        Column("solved", _l("Solved by an article"), "int"), Column("left", _l("Left after reading"), "int"),
+        Column("submitted", _l("Wrote anyway"), "int"), Column("deflected", _l("Deflected contacts"), "int"),
+        Column("share", _l("Deflection rate"), "percent")],
+        [(counts["solved"], counts["left"], counts["submitted"], counts["deflected"],
+          _share(counts["deflected"], decided))])
+    table.note = _l("Visits to the contact form that were shown help articles, by the day they were decided; "
+                    "the team, channel, category and agent filters do not apply (no ticket exists).")
+    return table
+
+
+# --- phone ---------------------------------------------------------------------------
+
+# The call log's outcomes (channels.phone.OUTCOMES) as the phone report counts them. Offered: inbound
+# calls in opening hours that reached the queue; short abandons (under the line's threshold) are
+# offered but left out of the service level and the abandonment rate.
+UNANSWERED = ("abandoned", "busy", "no_answer", "failed")
+OFFERED = ("answered", "short_abandon", *UNANSWERED)
+SERVICE_LEVEL_FORMULAS = {
+    "answered_over_offered": _l("answered within %(y)s s ÷ (answered + abandoned)"),
+    "abandons_within_excluded": _l("answered within %(y)s s ÷ (answered + abandoned − abandoned within %(y)s s)"),
+    "answered_only": _l("answered within %(y)s s ÷ answered"),
+}
+
+
+def _calls_where(f: Filters) -> tuple[str, dict]:
+    """Inbound calls offered in the period (alias c; l the line, t the call's ticket)."""
+    conds = ["c.direction = 'in'", "c.offered_at >= :start", "c.offered_at < :end"]
+    params = {"start": _naive(f.start_utc), "end": _naive(f.end_utc)}
+    if f.channel is not None and f.channel != "phone":
+        conds.append("FALSE")
+    if f.teams is not None:
+        conds.append("l.team_id = ANY(:teams)")
+        params["teams"] = list(f.teams)
+    for name, column in (("team", "l.team_id"), ("category", "t.category_id"), ("agent", "c.agent_id")):
+        if getattr(f, name) is not None:
+            conds.append(f"{column} = :{name}")
+            params[name] = getattr(f, name)
+    return " AND ".join(conds), params
+
+
+_CALLS = "calls c LEFT JOIN phone_lines l ON l.id = c.line_id LEFT JOIN tickets t ON t.id = c.ticket_id"
+
+
+def service_level(answered_within: int, answered: int, unanswered: int, unanswered_within: int,
+                  formula: str) -> float | None:
+    """The share of calls answered within Y seconds, by one of SERVICE_LEVEL_FORMULAS."""
+    if formula == "answered_only":
+        return _share(answered_within, answered)
+    if formula == "abandons_within_excluded":
+        return _share(answered_within, answered + unanswered - unanswered_within)
+    return _share(answered_within, answered + unanswered)
+
+
+def phone(f: Filters) -> Report:
+    """Offered, answered and abandoned calls per day, the service level X% in Y s with the formula
+    chosen in settings, average speed of answer and handle (talk) time; callbacks within their SLA."""
+    _check_database()
+    config = current_app.config
+    within = int(config["REPORTS_ANSWER_WITHIN_SECONDS"])
+    formula = config["REPORTS_SERVICE_LEVEL_FORMULA"]
+    formula = formula if formula in SERVICE_LEVEL_FORMULAS else "answered_over_offered"
+    where, params = _calls_where(f)
+    params |= {"y": within, "offered": list(OFFERED), "unanswered": list(UNANSWERED)}
+    rows = _rows(f"""
+        SELECT {_local('c.offered_at')}::date,
+               count(*) FILTER (WHERE c.outcome = ANY(:offered))::int,
+               count(*) FILTER (WHERE c.outcome = 'answered')::int,
+               count(*) FILTER (WHERE c.outcome = ANY(:unanswered))::int,
+               count(*) FILTER (WHERE c.outcome = 'short_abandon')::int,
+               count(*) FILTER (WHERE c.outcome = 'answered' AND c.wait_seconds <= :y)::int,
+               count(*) FILTER (WHERE c.outcome = ANY(:unanswered) AND c.wait_seconds <= :y)::int,
+               coalesce(sum(c.wait_seconds) FILTER (WHERE c.outcome = 'answered'), 0)::int8,
+               coalesce(sum(c.talk_seconds) FILTER (WHERE c.outcome = 'answered'), 0)::int8,
+               count(*) FILTER (WHERE c.outcome = 'out_of_hours')::int
+        FROM {_CALLS} WHERE {where} GROUP BY 1 ORDER BY 1""", params)
+    columns = [Column("offered", _l("Offered"), "int"), Column("answered", _l("Answered"), "int"),
+               Column("abandoned", _l("Abandoned"), "int"), Column("short", _l("Short abandons (left out)"), "int"),
+               Column("abandon_rate", _l("Abandonment rate"), "percent"),
+               Column("service_level", _l("Service level"), "percent"),
+               Column("asa", _l("Average speed of answer (s)"), "number"),
+               Column("aht", _l("Average handle time (s)"), "number"),
+               Column("out_of_hours", _l("Out of hours"), "int")]
+
+    def figures(r) -> tuple:
+        offered, answered, unanswered, short, answered_in, unanswered_in, waited, talked, out_of_hours = r
+        return (offered, answered, unanswered, short, _share(unanswered, answered + unanswered),
+                service_level(answered_in, answered, unanswered, unanswered_in, formula),
+                waited / answered if answered else None, talked / answered if answered else None, out_of_hours)
+
+    totals = [sum(r[i] for r in rows) for i in range(1, 10)]
+    summary = Table("summary", _l("Calls in the period"), columns, [figures(totals)] if rows else [])
+    daily = Table("daily", _l("Calls per day"), [Column("day", _l("Day"), "date"), *columns],
+                  [(r[0], *figures(r[1:])) for r in rows])
+    summary.note = _l("Service level: %(formula)s (target %(target)s%%). Handle time is the talk time the "
+                      "phone system reports.", formula=SERVICE_LEVEL_FORMULAS[formula] % {"y": within},
+                      target=config["REPORTS_SERVICE_LEVEL_PERCENT"])
+    report = Report("phone", _l("Phone"), f, [summary, daily, _callbacks(f)],
+                    options={"formula": formula, "within": within})
+    if not rows:
+        report.no_data = _l("No calls in this period.")
+    return report
+
+
+def _callbacks(f: Filters) -> Table:
+    """Callbacks asked for in the period (missed and out-of-hours calls), made within their SLA or not."""
+    where, params = _where(f, created="p.created_at")
+    params["now"] = _naive(sla_clocks.now())
+    met, breached, waiting, total = _rows(f"""
+        SELECT count(*) FILTER (WHERE s.state = 'met')::int, count(*) FILTER (WHERE s.state = 'breached')::int,
+               count(*) FILTER (WHERE s.state IN ('running', 'paused'))::int, count(*)::int
+        FROM (SELECT {_STATE} AS state FROM phone_callbacks p JOIN tickets t ON t.id = p.ticket_id
+              JOIN sla_clocks c ON c.ticket_id = p.ticket_id AND c.name = 'first_response' WHERE {where}) s""",
+                                          params)[0]
+    return Table("callbacks", _l("Callbacks"), [
+        Column("callbacks", _l("Callbacks asked for"), "int"), Column("met", _l("Made within the SLA"), "int"),
+        Column("breached", _l("Late"), "int"), Column("waiting", _l("Not made yet, still in time"), "int"),
+        Column("share", _l("Made within the SLA (of those due)"), "percent")],
+        [(total, met, breached, waiting, _share(met, met + breached))])
+
+
+# --- staffing ------------------------------------------------------------------------
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def staffing_plan(f: Filters, week: date, history_weeks: int = 4) -> Report:
+    """For each hour of ``week`` (its Monday): the forecast calls (the mean of the same hour over the
+    ``history_weeks`` weeks before), the agents Erlang C needs for the service-level target with
+    the handle time, and the agents rostered on their shift calendars."""
+    _check_database()
+    config = current_app.config
+    target = config.get("REPORTS_SERVICE_LEVEL_PERCENT", 80) / 100
+    within = config.get("REPORTS_ANSWER_WITHIN_SECONDS", 20)
+    monday = week_start(week)
+    handle, handle_source = _handle_seconds(f, monday, history_weeks)
+    where, params = _calls_where(_between(f, monday - timedelta(weeks=history_weeks), monday - timedelta(days=1)))
+    params["offered"] = list(OFFERED)
+    counts = {(d - 1, h): n for d, h, n in _rows(f"""
+        SELECT extract(isodow FROM {_local('c.offered_at')})::int, extract(hour FROM {_local('c.offered_at')})::int,
+               count(*)::int FROM {_CALLS} WHERE {where} AND c.outcome = ANY(:offered) GROUP BY 1, 2""", params)}
+    rostered = _rostered(f, monday)
+    table = Table("staffing", _l("Staffing per hour"), [
+        Column("day", _l("Day"), "date"), Column("hour", _l("Hour")), Column("forecast", _l("Forecast calls"), "number"),
+        Column("needed", _l("Agents needed"), "int"), Column("rostered", _l("Agents on shift"), "int"),
+        Column("difference", _l("On shift − needed"), "int"), Column("state", _l("Staffing"))])
+    labels = {key: str(label) for key, label in STAFFING_LABELS.items()}
+    for day in range(7):
+        for hour in range(24):
+            forecast = counts.get((day, hour), 0) / history_weeks
+            needed = staffing.agents_needed(forecast, HOUR, handle, target, within) if forecast else 0
+            on_shift = rostered[day][hour]
+            state = ("closed" if not needed and not on_shift else "under" if on_shift < needed
+                     else "over" if on_shift > needed else "ok")
+            table.rows.append((monday + timedelta(days=day), f"{hour:02d}:00", round(forecast, 2), needed, on_shift,
+                               on_shift - needed, labels[state]))
+    report = Report("staffing", _l("Staffing"), f, [table],
+                    options={"week": monday, "target": target, "within": within, "handle": handle,
+                             "handle_source": handle_source, "history_weeks": history_weeks})
+    return report
+
+
+STAFFING_LABELS = {"under": _l("understaffed"), "over": _l("overstaffed"), "ok": _l("as needed"), "closed": ""}
+
+
+def _between(f: Filters, first: date, last: date) -> Filters:
+    """The same filters over other days."""
+    return dataclasses.replace(f, start=first, end=last)
+
+
+def _handle_seconds(f: Filters, monday: date, history_weeks: int) -> tuple[float, str]:
+    """The average talk time of the week's answered calls; of the weeks before when the week has none
+    yet; the configured REPORTS_HANDLE_SECONDS when no call was answered in either."""
+    for first, last in ((monday, monday + timedelta(days=6)),
+                        (monday - timedelta(weeks=history_weeks), monday - timedelta(days=1))):
+        where, params = _calls_where(_between(f, first, last))
+        average = db.session.execute(text(f"SELECT avg(c.talk_seconds) FROM {_CALLS} WHERE {where}"
+                                          " AND c.outcome = 'answered'"), params).scalar()
+        if average:
+            return float(average), "measured"
+    return float(current_app.config["REPORTS_HANDLE_SECONDS"]), "configured"
+
+
+def _rostered(f: Filters, monday: date) -> list[list[int]]:
+    """Agents on shift in each local hour of the week, from their shift calendars (open at the half hour)."""
+    query = db.select(User.id, User.shift_calendar).where(User.active.is_(True), User.shift_calendar.is_not(None),
+                                                          User.role.in_(("agent", "lead")))
+    from helpdesk.models.core import agent_teams
+    team_ids = [f.team] if f.team is not None else list(f.teams) if f.teams is not None else None
+    if team_ids is not None:
+        query = query.where(User.id.in_(db.select(agent_teams.c.user_id).where(agent_teams.c.team_id.in_(team_ids))))
+    if f.agent is not None:
+        query = query.where(User.id == f.agent)
+    per_calendar: dict[str, int] = {}
+    for _, name in db.session.execute(query):
+        per_calendar[name] = per_calendar.get(name, 0) + 1
+    grid = [[0] * 24 for _ in range(7)]
+    for name, agents in per_calendar.items():
+        try:
+            calendar = get_calendar(name)
+        except ValueError:
+            continue
+        for day in range(7):
+            d = monday + timedelta(days=day)
+            for hour in range(24):
+                if calendar.is_open(datetime(d.year, d.month, d.day, hour, 30, tzinfo=WARSAW)):
+                    grid[day][hour] += agents
+    return grid
+
+
+REPORTS = ("sla", "times", "backlog", "volume", "phone", "fcr", "staffing")
