@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, case, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from helpdesk.core.extensions import db
@@ -296,13 +296,18 @@ def page(user: User, f: QueueFilter, *, after: str | None = None, before: str | 
     if expression is None:
         expression = Ticket.id
         nullable = False
+    # The rows' customer, category and agent by id afterwards, so the page's query is tickets
+    # alone and the planner can walk an index in order and stop at the page's end.
     query = query.add_columns(expression.label("sort_value")).options(
-        joinedload(Ticket.customer).options(lazyload(Customer.emails), lazyload(Customer.phones)),
-        joinedload(Ticket.category), joinedload(Ticket.assignee).options(lazyload(User.teams), lazyload(User.skills)))
+        selectinload(Ticket.customer).options(lazyload(Customer.emails), lazyload(Customer.phones)),
+        selectinload(Ticket.category), selectinload(Ticket.assignee).options(lazyload(User.teams),
+                                                                             lazyload(User.skills)))
     try:
         cursor = Cursor.decode(before or after) if (before or after) else None
     except ValueError:
         raise ValueError("cursor") from None
+    if cursor is not None and not _fits(cursor.value, expression, nullable):
+        raise ValueError("cursor")
     if before:
         rows = _scan(query, expression, nullable, not desc, cursor, limit + 1)
         more = len(rows) > limit
@@ -317,6 +322,20 @@ def page(user: User, f: QueueFilter, *, after: str | None = None, before: str | 
                       previous=_cursor(rows[0]) if cursor is not None and rows else None)
     result.count, result.capped, result.terms = total, capped, terms
     return result
+
+
+def _fits(value, expression, nullable: bool) -> bool:
+    """Whether a cursor's value can stand in the sort column (a cursor of another sort cannot)."""
+    if value is None:
+        return nullable
+    sql_type = expression.type
+    try:
+        python_type = getattr(sql_type, "impl_instance", sql_type).python_type
+    except NotImplementedError:
+        return True
+    if python_type is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, python_type) and not isinstance(value, bool)
 
 
 def _cursor(row) -> str:
@@ -347,7 +366,7 @@ def _scan(query, expression, nullable: bool, desc: bool, cursor: Cursor | None, 
             order = (Ticket.id.desc() if desc else Ticket.id.asc(),)
         else:
             order = (expression.desc(), Ticket.id.desc()) if desc else (expression.asc(), Ticket.id.asc())
-        rows += db.session.execute(q.order_by(*order).limit(n - len(rows))).unique().all()
+        rows += db.session.execute(q.order_by(*order).limit(n - len(rows))).all()
         if len(rows) >= n:
             break
     return rows

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-from sqlalchemy import Float, case, event, func, literal, select, text
+from sqlalchemy import Float, case, event, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -140,9 +141,10 @@ def apply(query, terms: list[str]):
     expression of the match's rank (higher is better)."""
     query = query.join(TicketSearch, TicketSearch.ticket_id == Ticket.id)
     if is_postgresql():
-        vector = text(SEARCH_VECTOR.replace("subject", "ticket_search.subject")
-                      .replace("identity", "ticket_search.identity").replace("body", "ticket_search.body"))
-        ts_query = func.to_tsquery(text(f"'{SEARCH_CONFIG}'::regconfig"), tsquery(terms))
+        vector = literal_column(SEARCH_VECTOR.replace("subject", "ticket_search.subject")
+                                .replace("identity", "ticket_search.identity").replace("body", "ticket_search.body"),
+                                type_=TSVECTOR)
+        ts_query = func.to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), tsquery(terms), type_=TSQUERY)
         query = query.where(vector.op("@@")(ts_query))
         rank = func.ts_rank(vector, ts_query, type_=Float)
         return query, rank

@@ -19,7 +19,7 @@ from helpdesk.models.core import CHANNELS, PRIORITIES, STATUSES
 from helpdesk.tickets import queue as queue_query
 from helpdesk.tickets import search
 from helpdesk.tickets import services as ticket_service
-from helpdesk.web.helpers import PRIORITY_LABELS, STATUS_LABELS, label_of
+from helpdesk.web.helpers import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, label_of
 
 bp = Blueprint("tickets", __name__)
 
@@ -73,6 +73,9 @@ def _queue_page():
         "highlight": search.highlight, "queue_url": queue_url, "with_sort": queue_query.with_sort,
         "view": f.view, "views": _views(), "view_labels": queue_query.VIEW_LABELS,
         "current_params": {"view": f.view, **f.params()},
+        "names": {"status": {k: str(v) for k, v in STATUS_LABELS.items()},
+                  "priority": {k: str(v) for k, v in PRIORITY_LABELS.items()},
+                  "channel": {k: str(v) for k, v in CHANNEL_LABELS.items()}},
     }
 
 
