@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from helpdesk.tickets.search import identity_words, words_of as words  # noqa: E402
 from routing.text import stems  # noqa: E402
 
 POSTGRES = os.environ.get("KONTAKT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -93,14 +94,6 @@ LAST = ["Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamińska",
         "Piotrowski", "Grabowska", "Nowakowski", "Pawłowska", "Michalski", "Król", "Wieczorek", "Jabłońska",
         "Wróbel", "Majewski", "Olszewska", "Stępień", "Malinowski", "Jaworska", "Źródłowski", "Gołębiowska"]
 SEARCHES = ["zolc", "splaty harmonogram", "kowalska", "reklamacja monit", "nie moge sie zalogowac"]
-
-
-def words(*parts: str) -> str:
-    seen: dict[str, None] = {}
-    for part in parts:
-        for word in stems(part):
-            seen.setdefault(word, None)
-    return " " + " ".join(seen) + " "
 
 
 def copy_text(value) -> str:
@@ -195,7 +188,8 @@ def build(app, count: int) -> None:
             phone = f"+4860{cid:07d}" if cid % 2 else None
             if phone:
                 phones.row(cid, cid, phone)
-            identity.append(words(name, number, address, *((phone, phone[1:]) if phone else ())))
+            identity.append({"name": name, "customer_number": number, "emails": [address],
+                             "phones": [phone] if phone else []})
         for c in (cust, mails, phones):
             c.close()
         print(f"  {customers} customers ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -267,7 +261,8 @@ def build(app, count: int) -> None:
                 clocks.row(clock_id, tid, name, "email-first-response", "contact-centre", target,
                            0.0 if running else float(target // 2), created if running else None, not running,
                            due if running else None, due - timedelta(hours=1) if running else None)
-            search.row(tid, subject_words[SUBJECTS.index((subject, category))], identity[customer_id - 1],
+            search.row(tid, subject_words[SUBJECTS.index((subject, category))],
+                       identity_words(tid, identity[customer_id - 1]),
                        " " + " ".join(body_words) + " ", now)
             if tid % 100000 == 0:
                 print(f"  {tid} tickets ({time.perf_counter() - started:.0f} s)", flush=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 from sqlalchemy import Float, case, event, func, literal, literal_column, select
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSQUERY, TSVECTOR
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,12 +44,19 @@ def words_of(*parts: str | None) -> str:
     return " " + " ".join(seen) + " " if seen else ""
 
 
+def address_word(address: str) -> str:
+    """An e-mail address as one word ("ewa.nowak@example.pl" is "ewanowakexamplepl"), so a search
+    for the whole address finds its owner, not everyone at the same domain."""
+    return "".join(fold(address).split())
+
+
 def identity_words(ticket_id: int, customer: dict | None) -> str:
     """The words a ticket is found by besides its text: its number and who the customer is."""
     number = Ticket.number_of(ticket_id)
     parts = [number, number[3:]]
     if customer:
         parts += [customer.get("name"), customer.get("customer_number"), *customer.get("emails", ()),
+                  *(address_word(a) for a in customer.get("emails", ())),
                   *customer.get("phones", ()), *(p.lstrip("+") for p in customer.get("phones", ()))]
     return words_of(*parts)
 
@@ -121,6 +128,10 @@ def install() -> None:
 def query_terms(query: str) -> list[str]:
     """The distinct stems a search for ``query`` looks for (at most MAX_TERMS)."""
     terms: list[str] = []
+    addresses = [piece for piece in query.split() if "@" in piece]
+    if addresses:  # an address is looked for whole (see address_word), the rest word by word
+        terms = [stem(address_word(a)) for a in addresses]
+        query = " ".join(piece for piece in query.split() if "@" not in piece)
     for word in stems(query):
         if (len(word) > 1 or word.isdigit()) and word not in terms:
             terms.append(word)
@@ -146,7 +157,8 @@ def apply(query, terms: list[str]):
                                 type_=TSVECTOR)
         ts_query = func.to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), tsquery(terms), type_=TSQUERY)
         query = query.where(vector.op("@@")(ts_query))
-        rank = func.ts_rank(vector, ts_query, type_=Float)
+        # ts_rank is a real; as a double its value survives the trip to a page cursor and back exactly.
+        rank = func.ts_rank(vector, ts_query, type_=Float).cast(DOUBLE_PRECISION)
         return query, rank
     rank = literal(0.0)
     for term in terms:
