@@ -94,7 +94,7 @@
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (text) {
-        if (text !== null && text !== lastText) { if (lastText !== null) { apply(text); } lastText = text; }
+        if (text !== null && text !== lastText) { apply(text); lastText = text; }
       })
       .catch(function () { /* offline for a moment: the next round tries again */ });
   }
@@ -103,7 +103,7 @@
     var wait = document.visibilityState === "hidden" ? Promise.resolve() : refresh();
     wait.then(function () { window.setTimeout(loop, seconds * 1000); });
   }
-  refresh().then(function () { window.setTimeout(loop, seconds * 1000); });
+  window.setTimeout(loop, seconds * 1000);
 
   document.addEventListener("change", function (event) {
     if (event.target.name === "ticket") { countPicked(); }
