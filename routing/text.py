@@ -58,3 +58,43 @@ def phone_e164(text: str) -> str | None:
     if not 8 <= len(digits) <= 15:
         return None
     return "+" + digits
+
+
+# --- search words --------------------------------------------------------------------------------
+# A light Polish suffix stripper (PostgreSQL ships no Polish stemmer): a common inflectional
+# ending is cut while at least MIN_STEM letters stay, so "spłata", "spłaty" and "spłatami" all
+# become "splat", and "żółć" and "zolc" are both "zolc". Applied to the stored words and to
+# the words of a query alike, so both meet on the same stem. Shared by every search in Kontakt.
+MIN_STEM = 4
+
+# Endings of Polish nouns, adjectives and verbs, folded (no diacritics), longest first.
+_PL_ENDINGS = tuple(sorted({
+    "owaniami", "owaniach", "owaniem", "owania", "owanie", "owaniu", "owalam", "owalem", "owalas", "owales",
+    "owalismy", "owaliscie", "owali", "owaly", "owala", "owalo", "owal", "owane", "owany", "owana", "owanych",
+    "owanej", "owanym", "owac", "ujemy", "ujecie", "ujesz", "uje", "uja", "ujac",
+    "aniami", "aniach", "aniem", "ania", "anie", "aniu", "eniami", "eniach", "eniem", "enia", "enie", "eniu",
+    "alam", "alem", "alas", "ales", "ali", "aly", "ala", "alo", "ac", "ic", "yc", "ec",
+    "iami", "iach", "ami", "ach", "iom", "om", "iow", "ow", "owi", "iem", "em",
+    "ego", "emu", "ymi", "imi", "ych", "ich", "ym", "im", "ej", "ie", "ia", "iu", "io",
+    "a", "e", "i", "o", "u", "y",
+}, key=len, reverse=True))
+_EN_ENDINGS = ("ings", "ing", "ies", "ied", "es", "ed", "s")
+
+
+def stem(word: str, language: str = "pl") -> str:
+    """The stem of one folded word: a common ending removed while at least MIN_STEM letters stay.
+
+    Words with digits (numbers, PESEL, ticket numbers) and short words are kept whole.
+    """
+    endings = _EN_ENDINGS if language == "en" else _PL_ENDINGS
+    if len(word) <= MIN_STEM or not word.isalpha():
+        return word
+    for ending in endings:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def stems(text: str, language: str = "pl") -> list[str]:
+    """The stems of the words of ``text``, in order (repeats kept)."""
+    return [stem(word, language) for word in fold(text).split()]

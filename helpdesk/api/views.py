@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
@@ -19,6 +20,7 @@ from helpdesk.models import Category, Ticket
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.types import utcnow
 from helpdesk.phone import services as phone
+from helpdesk.tickets import queue, search
 from helpdesk.tickets import services as ticket_service
 from helpdesk.sla.services.clocks import sla_json
 
@@ -99,18 +101,46 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 @bp.get("/api/v1/tickets")
 def list_tickets():
+    """The queue's filters and search (see tickets.queue): view, status (also "open"), channel,
+    category, priority, team, assignee, tag, q, created_from/to, due_from/to, sort; paged by the
+    cursor in "next" (after=), or by offset for the first 10,000 rows."""
     limit = _int_arg("limit", 50, 1, 500)
-    offset = _int_arg("offset", 0, 0, 10**9)
-    query = ticket_service.visible_tickets(g.api_user)
-    status = request.args.get("status")
-    if status == "open":
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
-    elif status:
-        if status not in STATUSES:
-            raise FieldError("status", f"must be one of: open, {', '.join(STATUSES)}", 400)
-        query = query.where(Ticket.status == status)
-    rows = db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)).all()
-    return jsonify({"tickets": [ticket_json(t) for t in rows], "limit": limit, "offset": offset})
+    offset = _int_arg("offset", 0, 0, 10000)
+    args = request.args.copy()
+    statuses = args.getlist("status")
+    if "open" in statuses:
+        args.setlist("status", [s for s in statuses if s != "open"] + list(OPEN_STATUSES))
+    user = g.api_user
+    views = queue.VIEWS + (queue.LEAD_VIEWS if user.has_role("lead", "manager", "admin") else ())
+    view = args.get("view", "")
+    if view and view not in views:
+        raise FieldError("view", f"must be one of: {', '.join(views)}", 400)
+    if not view:  # no view: every ticket the caller may see, whatever its status
+        args["view"] = "all"
+        if not args.getlist("status") and not args.get("q"):
+            args.setlist("status", list(STATUSES))
+    f, errors = queue.parse(args, views, "all")
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise FieldError(field, message, 400)
+    if not args.get("sort") and not f.q:
+        f = replace(f, sort="-number")
+    try:
+        if offset and not args.get("after"):
+            whole = queue.page(user, f, limit=offset + limit, count=False)
+            result = queue.Page(whole.tickets[offset:], next=whole.next, terms=whole.terms)
+        else:
+            result = queue.page(user, f, after=args.get("after") or None, limit=limit, count=False)
+    except ValueError:
+        raise FieldError("after", "is not a cursor this API gave", 400) from None
+    body = {"tickets": [ticket_json(t) for t in result.tickets], "limit": limit, "offset": offset,
+            "next": result.next}
+    if result.terms:
+        hits = search.snippets([t.id for t in result.tickets], result.terms)
+        for item in body["tickets"]:
+            if item["id"] in hits:
+                item["hit"] = str(hits[item["id"]])
+    return jsonify(body)
 
 
 @bp.get("/api/v1/tickets/<int:ticket_id>")

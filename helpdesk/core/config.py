@@ -81,6 +81,12 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "ROUTING_GRACE_MINUTES": _int("ROUTING_GRACE_MINUTES", 15),
         "ROUTING_UNROUTED_MINUTES": _int("ROUTING_UNROUTED_MINUTES", 5),
+        # The agent queue: rows a page, the "due soon" look-ahead, how close in time two tickets of
+        # one customer in one category are flagged as possible duplicates, how often a page refreshes.
+        "QUEUE_PAGE_SIZE": _int("QUEUE_PAGE_SIZE", 25),
+        "QUEUE_DUE_SOON_MINUTES": _int("QUEUE_DUE_SOON_MINUTES", 60),
+        "QUEUE_DUPLICATE_HOURS": _int("QUEUE_DUPLICATE_HOURS", 72),
+        "QUEUE_REFRESH_SECONDS": _int("QUEUE_REFRESH_SECONDS", 10),
         # Stored web-form contacts one worker job opens tickets for (and routes together).
         "INTAKE_BATCH": _int("INTAKE_BATCH", 100),
         # How long a receiving run waits for more contacts before it starts (fewer, fuller batches).

@@ -8,7 +8,6 @@ from datetime import datetime
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 
-from channels import webform
 from channels.webform import FormSubmission, to_payload
 from helpdesk.intake import guard, services as intake
 from helpdesk.core import jobs

@@ -21,7 +21,7 @@ from helpdesk.sla.services import clocks
 from helpdesk.sla.services import recalc
 from helpdesk.sla.services.policies import PAUSE_FORBIDDEN, PolicyError, create_policy, draft, update_policy
 from helpdesk.web.forms import KontaktForm
-from helpdesk.web.helpers import format_due, PRIORITY_LABELS, STATUS_LABELS, label_of, localtime
+from helpdesk.web.helpers import format_due, PRIORITY_LABELS, STATUS_LABELS, label_of, localtime, overdue_for
 
 bp = Blueprint("sla", __name__)
 
@@ -207,7 +207,10 @@ def sla_summaries(tickets) -> dict[int, dict]:
             state = "warning"
         else:
             state = "ok"
-        result[ticket_id] = {"state": state, "text": working_time(left.total_seconds()),
+        # Ahead: the working time left. Past: clock time since the deadline, which reads the same
+        # next to tickets on other calendars (a negative working-time figure would not).
+        text = working_time(left.total_seconds()) if at < nearest.due_at else overdue_for(at - nearest.due_at)
+        result[ticket_id] = {"state": state, "text": text,
                              "clock": str(clocks.CLOCK_LABELS[nearest.name]), "due_at": nearest.due_at}
     return result
 

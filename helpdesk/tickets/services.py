@@ -14,7 +14,9 @@ from helpdesk.core import storage
 from helpdesk.core.extensions import db
 from helpdesk.models import Attachment, Category, Customer, Message, Team, Ticket, TicketEvent, User
 from helpdesk.models.core import OPEN_STATUSES, PRIORITIES, STATUSES
+from helpdesk.models.tickets import SavedFilter
 from helpdesk.models.types import utcnow
+from helpdesk.tickets import search
 
 # Which statuses an agent may move a ticket to from each status.
 ALLOWED_TRANSITIONS = {
@@ -219,6 +221,117 @@ def update_fields(ticket_id: int, actor: User, *, category: str | None = None, p
     db.session.commit()
     signals.ticket_committed.send(ticket.id)
     return ticket
+
+
+def add_tags(ticket_id: int, actor: User, tags: list[str]) -> Ticket:
+    """Add tags to a ticket (those it has already are skipped); audited."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketError("no-such-ticket")
+    added = [t for t in dict.fromkeys(tag.strip()[:64] for tag in tags) if t and t not in (ticket.tags or [])]
+    if added:
+        ticket.tags = [*(ticket.tags or []), *added]
+        record_event(ticket, "tags", actor, added=added)
+    db.session.commit()
+    signals.ticket_committed.send(ticket.id)
+    return ticket
+
+
+def merge_tickets(target_id: int, source_ids: list[int], actor: User) -> Ticket:
+    """Merge tickets into ``target_id``: their messages move to it, their tags join its tags, and
+    each of them is closed with a link to it; both sides keep the merge in their history."""
+    target = db.session.get(Ticket, target_id)
+    if target is None:
+        raise TicketError("no-such-ticket")
+    sources = [db.session.get(Ticket, i) for i in dict.fromkeys(source_ids) if i != target_id]
+    if not sources or any(s is None for s in sources):
+        raise TicketError("no-such-ticket")
+    for source in sources:
+        db.session.execute(db.update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
+        target.tags = [*(target.tags or []), *[t for t in (source.tags or []) if t not in (target.tags or [])]]
+        source.linked_ticket_id = target.id
+        record_event(source, "merged", actor, into=target.id)
+        record_event(target, "merged-in", actor, source=source.id)
+        if source.status != "closed":
+            _set_status(source, "closed", actor)
+        search.mark_stale(source.id)
+    search.mark_stale(target.id)
+    db.session.commit()
+    db.session.expire_all()
+    for ticket_id in (target.id, *(s.id for s in sources)):
+        signals.ticket_committed.send(ticket_id)
+    return target
+
+
+BULK_ACTIONS = ("assign", "status", "category", "priority", "team", "tags", "merge")
+
+
+@dataclass
+class BulkOutcome:
+    changed: list[int]
+    refused: dict[int, str]  # ticket id: the TicketError's code
+
+
+def bulk_update(ticket_ids: list[int], actor: User, action: str, value: str) -> BulkOutcome:
+    """One action on each of the tickets, each in its own transaction, so one refusal (a status
+    change not allowed) leaves the others done. Merge puts all of them into the oldest one."""
+    ids = list(dict.fromkeys(ticket_ids))
+    outcome = BulkOutcome([], {})
+    if action == "merge":
+        if len(ids) < 2:
+            raise TicketError("merge-needs-two")
+        target = min(ids)
+        merge_tickets(target, [i for i in ids if i != target], actor)
+        outcome.changed = ids
+        return outcome
+    for ticket_id in ids:
+        try:
+            if action == "assign":
+                update_fields(ticket_id, actor, assignee_id=int(value) if value else None)
+            elif action == "status":
+                change_status(ticket_id, actor, value)
+            elif action == "category":
+                update_fields(ticket_id, actor, category=value)
+            elif action == "priority":
+                update_fields(ticket_id, actor, priority=value)
+            elif action == "team":
+                update_fields(ticket_id, actor, team=value)
+            elif action == "tags":
+                add_tags(ticket_id, actor, value.split(","))
+            else:
+                raise TicketError("unknown-action")
+            outcome.changed.append(ticket_id)
+        except TicketError as exc:
+            db.session.rollback()
+            outcome.refused[ticket_id] = str(exc)
+    return outcome
+
+
+def save_filter(user: User, name: str, params: dict) -> SavedFilter:
+    """Save (or replace) the agent's queue filter under ``name``."""
+    name = name.strip()[:100]
+    if not name:
+        raise TicketError("filter-needs-name")
+    row = db.session.scalar(db.select(SavedFilter).filter_by(user_id=user.id, name=name))
+    if row is None:
+        row = SavedFilter(user_id=user.id, name=name)
+        db.session.add(row)
+    row.params = params
+    db.session.commit()
+    return row
+
+
+def delete_filter(user: User, filter_id: int) -> None:
+    """Delete one of the agent's own saved filters (someone else's is not found)."""
+    row = db.session.get(SavedFilter, filter_id)
+    if row is None or row.user_id != user.id:
+        raise TicketError("no-such-filter")
+    db.session.delete(row)
+    db.session.commit()
+
+
+def saved_filters(user: User) -> list[SavedFilter]:
+    return db.session.scalars(db.select(SavedFilter).filter_by(user_id=user.id).order_by(SavedFilter.name)).all()
 
 
 def visible_tickets(user: User | AnonymousUserMixin):

@@ -1,55 +1,207 @@
 """The agent workspace: the queue and one screen per ticket."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case
-
-from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.web.auth import LEADS, STAFF, roles_required, safe_next
+from helpdesk.web.forms import KontaktForm
 from helpdesk.core.extensions import db
 from helpdesk.customers import services as customer_service
 from helpdesk.models.customers import CustomerMergeProposal
-from helpdesk.tickets.forms import ReplyForm, StatusForm, TicketFieldsForm
-from helpdesk.models import Category, Team, Ticket, TicketEvent, User
-from helpdesk.models.core import OPEN_STATUSES, PRIORITIES, STATUSES
 from helpdesk.models.mail import Acknowledgement
+from helpdesk.tickets.forms import BulkForm, ReplyForm, SavedFilterForm, StatusForm, TicketFieldsForm
+from helpdesk.models import Category, Team, Ticket, TicketEvent, User
+from helpdesk.models.core import CHANNELS, PRIORITIES, STATUSES
+from helpdesk.tickets import queue as queue_query
+from helpdesk.tickets import search
 from helpdesk.tickets import services as ticket_service
-from helpdesk.web.helpers import PRIORITY_LABELS, STATUS_LABELS, label_of
+from helpdesk.web.helpers import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, label_of
 
 bp = Blueprint("tickets", __name__)
 
-QUEUE_VIEWS = ("mine", "team", "unassigned", "all")
 ERRORS = {
     "empty-message": _l("The message is empty."),
     "transition-not-allowed": _l("This status change is not allowed."),
     "unknown-status": _l("Unknown status."),
     "unknown-agent": _l("Unknown agent."),
 }
+BULK_LABELS = {
+    "assign": _l("Assign to"), "status": _l("Change status"), "category": _l("Change category"),
+    "priority": _l("Change priority"), "team": _l("Move to team"), "tags": _l("Add tags"),
+    "merge": _l("Merge into the oldest"),
+}
+BULK_ERRORS = {
+    "merge-needs-two": _l("Choose at least two tickets to merge."),
+    "unknown-category": _l("Unknown category."), "unknown-team": _l("Unknown team."),
+    "unknown-priority": _l("Unknown priority."), "no-such-ticket": _l("No such ticket."),
+}
+
+
+def _views() -> tuple[str, ...]:
+    return queue_query.VIEWS + (queue_query.LEAD_VIEWS if current_user.has_role(*LEADS) else ())
+
+
+def _default_view() -> str:
+    return "team" if current_user.has_role("agent") else "all"
+
+
+def queue_url(f: queue_query.QueueFilter, endpoint: str = "tickets.queue", **changes) -> str:
+    """The queue's address for filter ``f`` with ``changes`` (e.g. sort=, after=)."""
+    params = {"view": f.view, **f.params(), **changes}
+    return url_for(endpoint, **{k: v for k, v in params.items() if v not in (None, "", [])})
+
+
+def _queue_page():
+    """The filter, page and what the rows show, for the queue and for its live refresh."""
+    f, errors = queue_query.parse(request.args, _views(), _default_view())
+    locale = str(get_locale())
+    try:
+        result = queue_query.page(current_user, f, after=request.args.get("after"),
+                                  before=request.args.get("before"), locale=locale)
+    except ValueError:
+        errors["after"] = str(queue_query.ERRORS["cursor"])
+        result = queue_query.page(current_user, f, locale=locale)
+    ids = [t.id for t in result.tickets]
+    return {
+        "filter": f, "errors": errors, "page": result, "tickets": result.tickets,
+        "duplicates": queue_query.possible_duplicates(result.tickets),
+        "snippets": search.snippets(ids, result.terms) if result.terms else {},
+        "highlight": search.highlight, "queue_url": queue_url, "with_sort": queue_query.with_sort,
+        "view": f.view, "views": _views(), "view_labels": queue_query.VIEW_LABELS,
+        "current_params": {"view": f.view, **f.params()},
+        "names": {"status": {k: str(v) for k, v in STATUS_LABELS.items()},
+                  "priority": {k: str(v) for k, v in PRIORITY_LABELS.items()},
+                  "channel": {k: str(v) for k, v in CHANNEL_LABELS.items()}},
+    }
 
 
 @bp.get("/agent/")
 @roles_required(*STAFF)
 def queue():
-    views = QUEUE_VIEWS + (("unrouted",) if current_user.has_role(*LEADS) else ())
-    view = request.args.get("view", "team" if current_user.has_role("agent") else "all")
-    if view not in views:
-        view = "all"
-    query = ticket_service.visible_tickets(current_user).where(Ticket.status.in_(OPEN_STATUSES))
-    if view == "unrouted":
-        query = ticket_service.unrouted_tickets()
-    if view == "mine":
-        query = query.where(Ticket.assignee_id == current_user.id)
-    elif view == "team":
-        query = query.where(Ticket.team_id.in_([t.id for t in current_user.teams]))
-    elif view == "unassigned":
-        query = query.where(Ticket.assignee_id.is_(None))
-    urgency = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
-    rows = db.session.scalars(query.order_by(Ticket.next_due_at.asc().nulls_last(), urgency, Ticket.created_at)
-                              .limit(500)).all()
-    return render_template("agent/queue.html", tickets=rows, view=view, views=views)
+    context = _queue_page()
+    locale = str(get_locale())
+    saved = ticket_service.saved_filters(current_user)
+    categories = [(c.slug, c.name(locale)) for c in db.session.scalars(db.select(Category).order_by(Category.id))]
+    teams = [(t.slug, t.name) for t in db.session.scalars(db.select(Team).order_by(Team.name))]
+    agents = [(str(i), n) for i, n in db.session.execute(
+        db.select(User.id, User.name).filter_by(active=True).order_by(User.name))]
+    bulk = _bulk_form(categories, teams, agents)
+    save_form = SavedFilterForm(prefix="saved")
+    save_form.params.data = json.dumps({"view": context["filter"].view, **context["filter"].params()})
+    return render_template("agent/queue.html", saved=saved, categories=categories, teams=teams, agents=agents,
+                           bulk=bulk, save_form=save_form, statuses=STATUSES, priorities=PRIORITIES,
+                           channels=CHANNELS, refresh_seconds=current_app.config["QUEUE_REFRESH_SECONDS"],
+                           **context)
+
+
+@bp.get("/agent/queue/rows")
+@roles_required(*STAFF)
+def queue_rows():
+    """The rows and pager of a queue page alone: what the page fetches to refresh itself."""
+    response = make_response(render_template("agent/_queue_rows.html", **_queue_page()))
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _bulk_form(categories, teams, agents) -> BulkForm:
+    form = BulkForm(prefix="bulk")
+    form.action.choices = [(k, str(v)) for k, v in BULK_LABELS.items()]
+    form.agent.choices = [("me", _("Me")), ("", _("Nobody (back to the queue)"))] + agents
+    form.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]
+    form.category.choices = categories
+    form.priority.choices = [(p, str(PRIORITY_LABELS[p])) for p in PRIORITIES]
+    form.team.choices = teams
+    return form
+
+
+@bp.post("/agent/queue/bulk")
+@roles_required(*STAFF)
+def queue_bulk():
+    """An action on the ticked tickets. A page script asks for JSON (Accept), a plain form for a redirect."""
+    form = BulkForm(prefix="bulk")
+    form.action.choices = [(k, str(v)) for k, v in BULK_LABELS.items()]
+    wants_json = request.accept_mimetypes.best == "application/json"
+    back = safe_next(request.form.get("next")) or url_for("tickets.queue")
+    raw_ids = request.form.getlist("ticket")
+    ids = [int(v) for v in raw_ids if v.isascii() and v.isdigit() and len(v) < 10]
+    if not form.validate_on_submit() or not ids or len(ids) != len(raw_ids):
+        message = _("Choose tickets and an action.") if form.validate_on_submit() or not form.errors.get(
+            "csrf_token") else _("The form has expired; try again.")
+        if wants_json:
+            return jsonify({"error": "invalid", "message": message}), 400
+        flash(message, "error")
+        return redirect(back)
+    action = form.action.data
+    value = {"assign": form.agent.data, "status": form.status.data, "category": form.category.data,
+             "priority": form.priority.data, "team": form.team.data, "tags": form.tags.data or "",
+             "merge": ""}[action]
+    if action == "assign" and value == "me":
+        value = str(current_user.id)
+    if action == "assign" and value and not (value.isascii() and value.isdigit() and len(value) < 10):
+        value = "0"
+    hidden = [i for i in ids if (t := db.session.get(Ticket, i)) is None or not ticket_service.can_see(current_user, t)]
+    try:
+        outcome = ticket_service.bulk_update([i for i in ids if i not in hidden], current_user, action, value)
+    except ticket_service.TicketError as exc:
+        message = str(BULK_ERRORS.get(str(exc), _l("The change could not be made.")))
+        if wants_json:
+            return jsonify({"error": str(exc), "message": message}), 422
+        flash(message, "error")
+        return redirect(back)
+    refused = {**outcome.refused, **{i: "no-such-ticket" for i in hidden}}
+    message = ngettext("%(num)d ticket changed.", "%(num)d tickets changed.", len(outcome.changed))
+    if refused:
+        message += " " + _("Not changed: %(list)s.", list="; ".join(
+            f"{Ticket.number_of(i)} ({ERRORS.get(code) or BULK_ERRORS.get(code) or code})"
+            for i, code in refused.items()))
+    if wants_json:
+        return jsonify({"changed": outcome.changed, "refused": {str(k): v for k, v in refused.items()},
+                        "message": message}), 200 if outcome.changed else 422
+    flash(message, "ok" if outcome.changed else "error")
+    return redirect(back)
+
+
+@bp.post("/agent/queue/filters")
+@roles_required(*STAFF)
+def save_filter():
+    form = SavedFilterForm(prefix="saved")
+    if not form.validate_on_submit():
+        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("tickets.queue"))
+    try:
+        params = json.loads(form.params.data or "{}")
+    except ValueError:
+        params = None
+    if not isinstance(params, dict):
+        flash(_("The filter could not be saved."), "error")
+        return redirect(url_for("tickets.queue"))
+    view = params.get("view") if params.get("view") in _views() else _default_view()
+    f = queue_query.from_params({k: v for k, v in params.items() if k in queue_query.FILTER_FIELDS}, view)
+    ticket_service.save_filter(current_user, form.name.data, {"view": f.view, **f.params()})
+    flash(_("Filter saved."), "ok")
+    return redirect(queue_url(f))
+
+
+@bp.post("/agent/queue/filters/<int:filter_id>/delete")
+@roles_required(*STAFF)
+def delete_filter(filter_id: int):
+    form = KontaktForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ticket_service.delete_filter(current_user, filter_id)
+    except ticket_service.TicketError:
+        abort(404)
+    flash(_("Filter deleted."), "ok")
+    return redirect(url_for("tickets.queue"))
 
 
 def visible_ticket_or_404(ticket_id: int) -> Ticket:

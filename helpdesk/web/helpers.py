@@ -1,13 +1,14 @@
 """What every page shares: template filters, the language switch, error pages."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import current_app, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -46,6 +47,19 @@ def format_due(instant: datetime, language: str) -> str:
     if language == "en":
         return f"by {format_date(local, 'EEEE, d MMMM y', locale='en')}, {local:%H:%M}"
     return f"do {_WEEKDAYS_PL_GENITIVE[local.weekday()]}, {format_date(local, 'd MMMM y', locale='pl')}, {local:%H:%M}"
+
+
+def overdue_for(late: timedelta) -> str:
+    """How long a deadline has passed, in clock time: "po terminie od 2 dni 4 h", "… od 35 min"."""
+    minutes = max(0, int(late.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return ngettext("overdue by %(num)d day %(hours)d h", "overdue by %(num)d days %(hours)d h", days,
+                        hours=hours)
+    if hours:
+        return _("overdue by %(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return _("overdue by %(minutes)d min", minutes=minutes)
 
 
 def init_app(app) -> None:

@@ -18,7 +18,8 @@ from tests.helpdesk.sla.test_clocks import clock, local, now, open_ticket  # noq
 
 def queue_rows(html: str) -> list[tuple[str, str]]:
     """(ticket number, sla cell class) per queue row, in order."""
-    return re.findall(r'data-ticket="(KT-\d+)">\s*<td><a [^>]*>KT-\d+</a></td>\s*<td class="sla sla-(\w+)"', html)
+    return re.findall(r'data-ticket="(KT-\d+)"[^>]*>\s*<td class="pick">.*?</td>\s*<td><a [^>]*>KT-\d+</a></td>\s*'
+                      r'<td class="sla sla-(\w+)"', html, re.S)
 
 
 @pytest.mark.both_databases
@@ -37,7 +38,8 @@ def test_the_queue_sorts_by_the_nearest_deadline_and_colours_it(app, client, now
     login(client, "agent@kontakt.test")
     html = client.get("/agent/?view=all").get_data(as_text=True)
     assert queue_rows(html) == [(earlier.number, "breached"), (later.number, "warning"), (waiting.number, "paused")]
-    assert "1 h 30 min" in html and "−7 h 30 min" in html  # to 18:00; and since 9:00
+    # Working time left to 18:00; the breached one in clock time since 9:00.
+    assert "1 h 30 min" in html and "po terminie od 7 h 30 min" in html
 
 
 def test_the_ticket_page_shows_each_clock_with_its_history(app, client, now, make_staff):

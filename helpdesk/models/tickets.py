@@ -1,0 +1,61 @@
+"""The agent workspace's own tables: saved queue filters and the tickets' search documents."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.core.extensions import db
+from helpdesk.models.core import OPEN_STATUSES, Ticket
+from helpdesk.models.types import UTCDateTime, utcnow
+
+# The PostgreSQL text search configuration of ticket search (migration 0012_queue): the "simple"
+# parser and dictionary behind `unaccent`. The stored words are already folded and stemmed in
+# Python (routing.text.stems), so unaccent only matters for what reaches it unfolded.
+SEARCH_CONFIG = "kontakt_search"
+# The weighted document: the subject weighs most, then who the customer is, then the conversation.
+SEARCH_VECTOR = (f"((setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, subject), 'A'::\"char\") || "
+                 f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, identity), 'B'::\"char\")) || "
+                 f"to_tsvector('{SEARCH_CONFIG}'::regconfig, body))")
+
+
+class SavedFilter(db.Model):
+    """A queue filter an agent saved under a name of their own (the query string's fields)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketSearch(db.Model):
+    """What a search finds a ticket by: the folded, stemmed words of its subject, its customer's
+    identity (name, addresses, phones, customer number, the ticket number) and its messages.
+
+    Each field is " word word … " (space-padded) so SQLite can match a word's beginning with LIKE;
+    PostgreSQL indexes the weighted tsvector of the three (ix_ticket_search_vector).
+    """
+
+    __tablename__ = "ticket_search"
+    __table_args__ = (Index("ix_ticket_search_vector", text(f"({SEARCH_VECTOR})"), postgresql_using="gin"),)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    identity: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The queue's keyset pages: open tickets in SLA order, overall, by team and by agent, and by age.
+_OPEN = Ticket.status.in_(OPEN_STATUSES)
+Index("ix_tickets_open_due", Ticket.next_due_at, Ticket.id, postgresql_where=_OPEN, sqlite_where=_OPEN)
+Index("ix_tickets_open_team_due", Ticket.team_id, Ticket.next_due_at, Ticket.id,
+      postgresql_where=_OPEN, sqlite_where=_OPEN)
+Index("ix_tickets_open_assignee_due", Ticket.assignee_id, Ticket.next_due_at, Ticket.id,
+      postgresql_where=_OPEN, sqlite_where=_OPEN)
+Index("ix_tickets_open_created", Ticket.created_at, Ticket.id, postgresql_where=_OPEN, sqlite_where=_OPEN)
+# Possible duplicates: the same customer's tickets in one category, by time.
+Index("ix_tickets_customer_category", Ticket.customer_id, Ticket.category_id, Ticket.created_at)
