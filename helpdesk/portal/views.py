@@ -31,7 +31,7 @@ from helpdesk.portal.forms import (NOTIFY_LABELS, ActionForm, ChangePasswordForm
                                    DisableTotpForm, EmailForm, ForgotForm, LoginForm, NewPasswordForm, NotifyForm,
                                    PhoneForm, RegisterForm, ReplyForm, RequireTotpForm)
 from helpdesk.tickets.services import visible_tickets
-from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.web.auth import LEADS, STAFF, roles_required, safe_next
 
 bp = Blueprint("portal", __name__)
 
@@ -133,12 +133,6 @@ def zone_login_required(view):
     return wrapped
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/portal/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 def _minutes_left(until) -> int:
     """Whole minutes (rounded up) until the instant, at least one."""
     return max(1, -int(-(until - utcnow()).total_seconds() // 60))
@@ -172,7 +166,7 @@ def login():
             g.zone_started = True
             target = (url_for("portal.second_step") if result.stage == "totp" else
                       url_for("portal.totp_setup") if result.stage == "enrol" else
-                      _safe_next(request.args.get("next")) or url_for("portal.requests"))
+                      safe_next(request.args.get("next"), within="/portal/") or url_for("portal.requests"))
             return _set_session_cookie(redirect(target, 303), result.session_token)
         g.portal_failed = True
         if result.status == "locked":

@@ -97,13 +97,13 @@ def roles_required(*roles: str):
     return decorator
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a path of this site, so the login page can't be used to send someone elsewhere.
+def safe_next(target: str | None, within: str = "/") -> str | None:
+    """Only a path of this site (under ``within``), so a login page can't be used to send someone elsewhere.
 
     Printable ASCII only (a browser drops tabs and newlines, so "/\t/evil.example" would
     lead to //evil.example, and a newline cannot go in a Location header), one leading
     slash, no backslash, no scheme or host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or not target.startswith(within) or target.startswith("//"):
         return None
     if not all("!" <= ch <= "~" for ch in target) or "\\" in target:
         return None

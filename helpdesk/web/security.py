@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import abort
+from flask import abort, request
 from flask.json.provider import DefaultJSONProvider
 
 MAX_JSON_DEPTH = 64
@@ -76,7 +76,14 @@ def _no_nul_in_paths(endpoint, values) -> None:
         abort(404)
 
 
+def _no_nul_in_query() -> None:
+    """A NUL in a query parameter is nothing a person types (and PostgreSQL cannot compare it): 400."""
+    if any("\x00" in value for _, values in request.args.lists() for value in values):
+        abort(400, description="The address contains a NUL character.")
+
+
 def init_app(app) -> None:
     app.json = StrictJSONProvider(app)
     app.after_request(_security_headers)
     app.url_value_preprocessor(_no_nul_in_paths)
+    app.before_request(_no_nul_in_query)
