@@ -183,7 +183,14 @@ def _worker_class():
                 except Exception as error:  # Redis away, or the job just ended: the next beat tries again
                     log.debug("heartbeat of job %s: %s", job.id, error)
 
+        def _start_scheduler(self, *args, **kwargs):
+            _release_database()
+            super()._start_scheduler(*args, **kwargs)
+
         def run_maintenance_tasks(self):
+            process = getattr(self.scheduler, "_process", None)
+            if self.scheduler is not None and (process is None or not process.is_alive()):
+                _release_database()  # RQ may fork a new scheduler now
             super().run_maintenance_tasks()
             if self.maintenance_hook is not None:
                 try:
@@ -195,6 +202,15 @@ def _worker_class():
                     log.exception("worker maintenance failed")
 
     return KontaktWorker
+
+
+def _release_database() -> None:
+    """Close this process's database connections before RQ forks its scheduler: a forked
+    child keeps the sockets it inherits open, so were this worker killed in the middle of a
+    transaction, PostgreSQL would never see the connection end and would keep its row locks
+    (the contacts being received) for as long as the scheduler lives."""
+    db.session.remove()
+    db.engine.dispose()
 
 
 def run_worker(burst: bool = False, with_scheduler: bool = True,
