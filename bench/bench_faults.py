@@ -7,7 +7,8 @@ benchmark runs a Redis of its own on a free port (no persistence, so a restart l
 as a Redis without persistence does), gunicorn as the Procfile has it (BENCH_WEB_WORKERS x
 BENCH_WEB_THREADS, default 2 x 4), BENCH_WORKERS `helpdesk worker`s (default 2) and an SMTP sink
 for the acknowledgements. Customers' browsers (threads of this process) post the contact form
-and read the confirmation page, each post with a subject of its own. Three scenarios:
+and read the confirmation page, each post with a subject of its own. First 30 s without a
+fault (the baseline: what the machine does at that moment), then three scenarios:
 
 * redis down 10 s: 30 s of posts; Redis is killed 10 s in and started again (empty) 10 s later;
 * after Redis returns: 10 s of posts, all while Redis is down; then Redis comes back and nobody
@@ -97,6 +98,8 @@ def run(env: dict, redis) -> None:
                 if elapsed >= 20 and redis.process is None:
                     redis.start()
                     faults["back"] = time.time()
+
+            scenario("no fault (baseline)", port, 30, None, {})
 
             faults: dict = {}
             scenario("redis down 10 s", port, 30, redis_down_10s, faults)
@@ -231,7 +234,8 @@ def report(title: str, posts: list[dict], faults: dict, *, since: float) -> None
     def at(q: float) -> float:
         return delays[int(q * (len(delays) - 1))] if delays else float("nan")
 
-    print(f"{title}: {len(posts)} posts, {len(confirmed)} confirmed with their number, {len(by_subject)} tickets "
+    load = os.getloadavg()[0]
+    print(f"{title} (load average {load:.1f}): {len(posts)} posts, {len(confirmed)} confirmed with their number, {len(by_subject)} tickets "
           f"created for them, {duplicates} duplicates, {false_promises} false promises, {unprocessed} contacts "
           f"unprocessed after the sweep, {five_xx} 5xx answers" + (f", {failed} posts failed" if failed else ""))
     line = f"    delay from post to ticket: median {at(0.5):.2f} s, 95% within {at(0.95):.2f} s, worst {at(1.0):.2f} s"

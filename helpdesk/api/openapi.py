@@ -88,8 +88,11 @@ def document() -> dict:
                 },
                 "post": {
                     "summary": "Open a ticket for a customer",
-                    "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"},
-                                    "description": "repeating a request with the same key returns the same ticket"}],
+                    "parameters": [{"name": "Idempotency-Key", "in": "header",
+                                    "schema": {"type": "string", "minLength": 1, "maxLength": 100,
+                                               "pattern": "^[!-~]+$"},
+                                    "description": "repeating a request with the same key returns the same ticket; "
+                                                   "printable ASCII, at most 100 characters (otherwise 400)"}],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": new_ticket}}},
                     "responses": {"201": _response("the ticket", ticket), "200": _response("the earlier ticket", ticket),
                                   "422": _response("a field is invalid", _ERROR), **errors},

@@ -6,12 +6,13 @@ replayed. Workers run them inside an application context (see `run_worker`).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 
 from channels.email import SendFailed
@@ -197,6 +198,19 @@ def _worker_class():
     return KontaktWorker
 
 
+def _release_database() -> None:
+    """Close this process's database connections before it forks (RQ's scheduler): a forked
+    child keeps the sockets it inherits open, so were this worker killed in the middle of a
+    transaction, PostgreSQL would never see the connection end and would keep its row locks
+    (the contacts being received) for as long as the scheduler lives."""
+    if has_app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+_released_before_fork = False
+
+
 def run_worker(burst: bool = False, with_scheduler: bool = True,
                maintenance: Callable[[], None] | None = None) -> None:
     """Work the app's queue in this process, inside the current app context.
@@ -210,6 +224,10 @@ def run_worker(burst: bool = False, with_scheduler: bool = True,
 
     if redis_connection() is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the web process, no worker is needed")
+    global _released_before_fork
+    if not _released_before_fork:
+        os.register_at_fork(before=_release_database)
+        _released_before_fork = True
     worker_class = _worker_class()
     pause = 0.5
     while True:

@@ -50,8 +50,8 @@ def sweep_and_reschedule() -> None:
 def start_sweep_chain() -> bool:
     """Start the chain on RQ unless it is alive; whether it was started.
 
-    `helpdesk worker` calls it at start and every worker in its maintenance (see
-    jobs.run_worker): one of them at a time, at most every KEEPER_SECONDS. Alive means
+    Every `helpdesk worker` calls it in its maintenance (see core.jobs.run_worker), the
+    first as it starts: one of them at a time, at most every KEEPER_SECONDS. Alive means
     waiting in the scheduled registry or the queue, or running (a run whose worker died
     is failed by RQ's abandoned-job cleanup within seconds, and then started again here).
     """
@@ -64,18 +64,17 @@ def start_sweep_chain() -> bool:
     target = queue()
     if not conn.set(f"{target.name}:sweep-keeper", 1, nx=True, ex=KEEPER_SECONDS):
         return False  # another worker has just looked
+    # Where the job is, not its status: a run that has just rescheduled itself ends as
+    # "finished" while its next run already waits under the same id.
+    if (conn.zscore(target.scheduled_job_registry.key, JOB_ID) is not None
+            or conn.lpos(target.key, JOB_ID) is not None
+            or JOB_ID in target.started_job_registry.get_job_ids()):
+        return False
     try:
         status = Job.fetch(JOB_ID, connection=conn).get_status(refresh=False)
-    except NoSuchJobError:
-        status = None
-    if status == "scheduled" and conn.zscore(target.scheduled_job_registry.key, JOB_ID) is not None:
-        return False
-    if status == "queued" and conn.lpos(target.key, JOB_ID) is not None:
-        return False
-    if status == "started":
-        return False
-    if status is not None:
         log.warning("the periodic sweep's chain was broken (its job is %s); starting it again", status)
+    except NoSuchJobError:
+        pass
     target.enqueue(sweep_and_reschedule, job_id=JOB_ID)
     return True
 

@@ -78,6 +78,21 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _database_sockets(pid: int) -> set[str]:
+    """The inodes of the TCP connections to PostgreSQL (port 5432) the process has open."""
+    to_postgres = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[2].endswith(":1538"):
+                to_postgres.add(fields[9])
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return set()
+    return {link[8:-1] for link in links if link.startswith("socket:[")} & to_postgres
+
+
 def _kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -139,34 +154,64 @@ def test_redis_down_mid_flow_every_confirmed_contact_becomes_its_ticket(client, 
 
 
 def hold_first_run(key: str) -> str:
-    """A job (run by the workers): the first run records its worker's pid and hangs; a retry ends at once."""
+    """A job (run by the workers): the first run stores three contacts and dies, as far as
+    anyone can tell, in the middle of receiving them (it holds their row locks and hangs,
+    its worker's pid recorded); a retry ends at once."""
+    from channels.webform import FormSubmission, to_payload
+    from helpdesk.intake import services as intake
+    from helpdesk.models.types import utcnow
+
     conn = jobs.redis_connection()
     if conn.incr(f"{key}:runs") == 1:
+        for n in range(3):
+            form = FormSubmission(name="Klient", email=f"wstrzymany{n}@example.pl", category="", subject=f"Wstrzymany {n}",
+                                  description="Zgłoszenie, które odbierał zabity proces.")
+            intake.store_raw(channel="webform", source=intake.WEBFORM_SOURCE, payload=to_payload(form, utcnow()),
+                             media_type="application/json", reserve_ticket=True)
+        db.session.scalars(db.select(RawContact).where(RawContact.status == "received").with_for_update()).all()
         conn.set(f"{key}:pid", os.getpid())
         time.sleep(600)
     return "done"
 
 
-def test_a_job_whose_worker_is_killed_is_taken_over_and_contacts_go_on(client, workers, own_redis):
-    running = workers(2)
+def test_a_worker_killed_mid_transaction_delays_nothing_for_long(client, workers, own_redis):
+    """The worker is killed while it holds contacts' row locks, after Redis went away and came
+    back (so its scheduler was forked again while it had database connections: the fork must
+    not keep the killed worker's transaction alive). Another worker takes over its job and
+    receives the contacts it held."""
+    victim, = workers(1)
+    promised = [post_contact(client, 0)]
+    wait_until(all_received, "receiving a first contact", workers.logs)
+    own_redis.stop()
+    own_redis.start()
+    promised.append(post_contact(client, 1))
+    wait_until(all_received, "receiving a contact after Redis came back", workers.logs)
+    wait_until(lambda: _children(victim.pid), "the worker's scheduler started again", workers.logs)
+    shared = {child: _database_sockets(child) & _database_sockets(victim.pid) for child in _children(victim.pid)}
+    assert not any(shared.values()), shared  # the scheduler it forked holds none of its connections
+
     key = f"hold-{uuid.uuid4().hex[:8]}"
     job = jobs.enqueue(hold_first_run, key)
     conn = jobs.redis_connection()
     wait_until(lambda: conn.get(f"{key}:pid") is not None, "starting the held job", workers.logs)
-    victim = next(w for w in running if w.pid == int(conn.get(f"{key}:pid")))
+    assert int(conn.get(f"{key}:pid")) == victim.pid
     orphans = _children(victim.pid)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    try:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        survivor, = workers(1)
 
-    promised = [post_contact(client, n) for n in range(10)]  # the other worker receives them
-    wait_until(all_received, "receiving contacts with one worker killed", workers.logs)
-    assert_each_promised_ticket_exists_once(promised)
+        promised += [post_contact(client, n) for n in range(2, 12)]
+        wait_until(all_received, "receiving the held contacts and the new ones", workers.logs)
+        held = db.session.scalars(db.select(Ticket.id).where(Ticket.subject.like("Wstrzymany %"))).all()
+        assert len(held) == 3
+        assert_each_promised_ticket_exists_once(promised + list(held))
 
-    # The killed worker's job is failed as abandoned and retried, by the worker still alive.
-    wait_until(lambda: job.get_status(refresh=True) == "finished", "taking over the killed worker's job",
-               workers.logs)
-    assert int(conn.get(f"{key}:runs")) == 2 and job.return_value() == "done"
-    survivor = next(w for w in running if w is not victim)
-    assert survivor.poll() is None
-    for orphan in orphans:
-        _kill(orphan)
+        # The killed worker's job is failed as abandoned and retried, by the worker still alive.
+        wait_until(lambda: job.get_status(refresh=True) == "finished", "taking over the killed worker's job",
+                   workers.logs)
+        assert int(conn.get(f"{key}:runs")) == 2 and job.return_value() == "done"
+        assert survivor.poll() is None
+    finally:
+        for orphan in orphans:  # the scheduler the killed worker had forked
+            _kill(orphan)
