@@ -459,12 +459,12 @@ def caller_card(call: Call, user: User) -> CallerCard:
 
 
 def dismiss(call_pk: int, user: User) -> None:
-    call = _own_call(call_pk, user)
+    call = own_call(call_pk, user)
     call.dismissed = True
     db.session.commit()
 
 
-def _own_call(call_pk: int, user: User) -> Call:
+def own_call(call_pk: int, user: User) -> Call:
     call = db.session.get(Call, call_pk)
     if call is None or not (call.agent_id == user.id or user.id in (call.offered_agent_ids or [])
                             or call.logged_by_id == user.id or user.has_role("lead", "manager", "admin")):
@@ -476,7 +476,7 @@ def log_call(call_pk: int, agent: User, *, ticket_id: int | None, notes: str, ca
     """Put a call on a ticket: an existing one of the caller's, or a new one; the agent's notes
     are their message on it (a call answered is a response), the category is set if given.
     Logging the same call again returns its ticket."""
-    call = _own_call(call_pk, agent)
+    call = own_call(call_pk, agent)
     if call.ticket_id is not None and call.logged_at is not None:
         return db.session.get(Ticket, call.ticket_id)
     if category and db.session.scalar(db.select(Category.id).filter_by(slug=category)) is None:
