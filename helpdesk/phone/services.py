@@ -167,8 +167,8 @@ def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     # Its own statement in autocommit: one round trip stores the event (no BEGIN, no COMMIT).
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         event_id, reject = conn.execute(_STORE_EVENT, values).one()
-    if reason is None:
-        jobs.enqueue_once(process_events)
+    if reason is None:  # one run for a burst; it gathers a moment first, so a steady stream makes fuller batches
+        jobs.enqueue_once(process_events, gather_seconds=current_app.config["PHONE_GATHER_MS"] / 1000)
     return Taken(event_id, reason, bool(reject))
 
 
