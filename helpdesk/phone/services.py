@@ -184,7 +184,7 @@ def process_events() -> int:
     new and locked (in call-id order, so two workers never wait on each other in a circle)
     while each one's state is derived from all its events, so no call is written from halves.
     Lines, agents and callers are read once per batch. Calls that now need a callback get it
-    after the commit.
+    after the commit, each in a job of its own (a failed one is retried, and the sweep looks too).
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
     waiting = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.status == "received")
@@ -214,12 +214,8 @@ def process_events() -> int:
             if call.outcome is not None and needs_callback(call) and not call.callback_done:
                 callbacks.append(call.id)
     db.session.commit()
-    for call_pk in callbacks:
-        try:
-            open_callback(call_pk)
-        except Exception:  # the sweep tries again; the other calls go on
-            db.session.rollback()
-            log.exception("callback for call %s could not be opened", call_pk)
+    for call_pk in callbacks:  # each its own job: free workers share them, and the next events need not wait
+        jobs.enqueue(open_callback, call_pk)
     if len(waiting) == batch:
         jobs.enqueue_once(process_events)
     return len(waiting)
