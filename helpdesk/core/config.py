@@ -113,6 +113,8 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "PHONE_WEBHOOK_REQUIRE_SIGNATURE": os.environ.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") == "1",
         # Stored CTI events one worker job applies to their calls.
         "PHONE_EVENT_BATCH": _int("PHONE_EVENT_BATCH", 200),
+        # How long a processing run waits for more events before it starts (fewer, fuller batches).
+        "PHONE_GATHER_MS": _int("PHONE_GATHER_MS", 100),
         # Server-sent events for the caller panel: each open workspace holds a web thread, so only
         # with workers that do not mind (gevent, a separate stream process); polling otherwise.
         "PHONE_CALLER_STREAM": os.environ.get("PHONE_CALLER_STREAM") == "1",
