@@ -122,3 +122,31 @@ def test_every_zone_form_refuses_a_post_without_its_csrf_token(app, two_customer
     before = ewa_state()
     db.session.expire_all()
     assert ewa_state() == before
+
+
+def test_an_agent_sees_the_customer_page_only_of_customers_whose_tickets_they_may_see(app, make_customer,
+                                                                                     make_staff):
+    from tests.conftest import login as staff_login
+
+    ewa, _, _ = make_customer("ewa@example.pl")
+    outsider = make_staff(role="agent", teams=["wsparcie-techniczne"])
+    tickets_of_ewa = db.session.scalars(db.select(Ticket).filter_by(customer_id=ewa.id)).all()
+    for ticket in tickets_of_ewa:  # Ewa's tickets belong to another team
+        ticket_service.update_fields(ticket.id, make_staff(role="admin"), team="obsluga-klienta")
+    staff = app.test_client()
+    staff_login(staff, outsider.email)
+    assert staff.get(f"/agent/customers/{ewa.id}").status_code == 404
+    token = csrf_token_from(staff.get("/agent/", follow_redirects=True).get_data(as_text=True))
+    assert staff.post(f"/agent/customers/{ewa.id}/portal/unlock", data={"csrf_token": token}).status_code == 404
+    lead, lead_client = make_staff(role="lead"), app.test_client()
+    staff_login(lead_client, lead.email)
+    assert lead_client.get(f"/agent/customers/{ewa.id}").status_code == 200
+
+
+def test_the_zone_speaks_english_on_request(app, client, make_customer):
+    customer, tickets, _ = make_customer()
+    page = client.get("/portal/login?lang=en").get_data(as_text=True)
+    assert "Customer number or e-mail address" in page and "Forgot your password?" in page
+    zone_login(client, customer.customer_number)
+    assert "My requests" in client.get("/portal/requests").get_data(as_text=True)
+    assert "We are working on your request" in client.get(f"/portal/requests/{tickets[0].id}").get_data(as_text=True)
