@@ -275,7 +275,8 @@ def build(app, count: int) -> None:
         print(f"  rows written ({time.perf_counter() - started:.0f} s); indexing search", flush=True)
         conn.execute("SET maintenance_work_mem = '1GB'")
         from helpdesk.models.tickets import SEARCH_VECTOR
-        conn.execute(f"CREATE INDEX ix_ticket_search_vector ON ticket_search USING gin (({SEARCH_VECTOR}))")
+        conn.execute(f"UPDATE ticket_search SET vector = {SEARCH_VECTOR}")
+        conn.execute("CREATE INDEX ix_ticket_search_vector ON ticket_search USING gin (vector)")
         conn.commit()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
