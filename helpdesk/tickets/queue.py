@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -392,11 +392,13 @@ def possible_duplicates(tickets: list[Ticket]) -> dict[int, list[str]]:
                                      Ticket.linked_ticket_id)
                               .where(Ticket.customer_id.in_({t.customer_id for t in keyed}),
                                      Ticket.category_id.in_({t.category_id for t in keyed}))).all()
+    by_pair: dict[tuple[int, int], list] = {}
+    for other in rows:
+        by_pair.setdefault((other.customer_id, other.category_id), []).append(other)
     found: dict[int, list[str]] = {}
     for t in keyed:
-        for other in rows:
-            if (other.id != t.id and other.customer_id == t.customer_id and other.category_id == t.category_id
-                    and abs(other.created_at - t.created_at) <= window
+        for other in by_pair.get((t.customer_id, t.category_id), ()):
+            if (other.id != t.id and abs(other.created_at - t.created_at) <= window
                     and other.linked_ticket_id != t.id and t.linked_ticket_id != other.id):
                 found.setdefault(t.id, []).append(Ticket.number_of(other.id))
     return found
@@ -406,7 +408,3 @@ def with_sort(f: QueueFilter, key: str) -> str:
     """The sort field a column's heading links to: ascending first, then descending."""
     current, desc = f.sort_key
     return f"-{key}" if current == key and not desc else key
-
-
-def without_text(f: QueueFilter) -> QueueFilter:
-    return replace(f, q="")
