@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_routing_e2e import start_web  # noqa: E402  (gunicorn as the Procfile runs it)
 from helpdesk.tickets.search import identity_words, words_of as words  # noqa: E402
 from routing.text import stems  # noqa: E402
 
@@ -321,23 +322,6 @@ def server_side(app, paths: list[str], n: int) -> tuple[list[float], float]:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return times, statements[0] / n
-
-
-def start_web(env: dict) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = open(Path(env["KONTAKT_INSTANCE"]) / "web.log", "a")
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
-                            "--bind", f"127.0.0.1:{port}", "helpdesk:create_app()"], env=env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=log)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return web, port
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start (see web.log)")
 
 
 class Browser:

@@ -25,11 +25,11 @@ from helpdesk.core.extensions import db
 from helpdesk.models import Customer, CustomerEmail, CustomerPhone, Message, Ticket
 from helpdesk.models.tickets import SEARCH_CONFIG, SEARCH_VECTOR, TicketSearch
 from helpdesk.models.types import utcnow
-from routing.text import fold, stem, stems
+from routing.text import STOP_WORDS, fold, stem, stems
 
 MAX_TERMS = 8  # a query's first distinct words; more narrow nothing down
-RANKED = 2000  # matches a search ranks at most (see window)
-TRY = 2000  # the newest tickets the narrowest window holds
+RANKED = 500  # matches a search ranks at most (see window)
+TRY = 5000  # the newest tickets the narrowest window holds
 _DIRTY = "kontakt_search_dirty"  # session.info key: ids of tickets whose document is stale
 _WORD = re.compile(r"\w+")
 
@@ -137,7 +137,10 @@ def query_terms(query: str) -> list[str]:
     if addresses:  # an address is looked for whole (see address_word), the rest word by word
         terms = [stem(address_word(a)) for a in addresses]
         query = " ".join(piece for piece in query.split() if "@" not in piece)
-    for word in stems(query):
+    for word in fold(query).split():
+        if word in STOP_WORDS:
+            continue
+        word = stem(word)
         if (len(word) > 1 or word.isdigit()) and word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]
@@ -179,22 +182,21 @@ def window(query) -> int | None:
     them are left to rank (the newest tickets first), or None when all of them can be ranked.
 
     A word in a fifth of a million tickets would otherwise be ranked in every one of them. Each
-    try counts at most RANKED + 1 matches, widening five-fold from the newest TRY tickets.
+    try counts at most RANKED + 1 matches, widening five-fold from the newest TRY tickets, so a
+    rare word (a name, a number) costs a few small counts and a common one stops early.
     """
     def over(q) -> bool:
         return db.session.scalar(select(func.count()).select_from(
             q.with_only_columns(Ticket.id).limit(RANKED + 1).subquery())) > RANKED
 
-    if not over(query):
-        return None
     top = db.session.scalar(select(func.max(Ticket.id))) or 0
     span, since = TRY, None
     while span < top:
         if over(query.where(TicketSearch.ticket_id > top - span)):
-            break
+            return since or top - TRY + 1
         since = top - span + 1
         span *= 5
-    return since or top - TRY + 1
+    return None if not over(query) else since
 
 
 def older(since: int) -> int:
