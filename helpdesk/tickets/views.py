@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import time
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -22,6 +23,20 @@ from helpdesk.tickets import services as ticket_service
 from helpdesk.web.helpers import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, label_of
 
 bp = Blueprint("tickets", __name__)
+
+
+@bp.before_request
+def _start_timing():
+    g.workspace_started = time.perf_counter()
+
+
+@bp.after_request
+def _server_timing(response):
+    """How long the app took for a workspace page, for the browser's developer tools and bench/."""
+    started = g.pop("workspace_started", None)
+    if started is not None:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
 
 ERRORS = {
     "empty-message": _l("The message is empty."),
