@@ -81,6 +81,15 @@ _PL_ENDINGS = tuple(sorted({
 _EN_ENDINGS = ("ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
+# Words too common to narrow a search down (folded); a query leaves them out.
+STOP_WORDS = frozenset("""
+a aby ale albo am an and any are as at be bo by byc byl byla bylo can ci co czy dla do does for
+from go how i ich ile in is it ja jak jaki jakie jest juz ktora ktore ktory mam me mi mnie moge
+moj moja moje mozna my na nad nie niz no not o od of on ona one oraz or po pod przez przy sa
+sie so ta tak tam te ten the to tu ty u w we what when where with wszystko z za ze zeby
+""".split())
+
+
 def stem(word: str, language: str = "pl") -> str:
     """The stem of one folded word: a common ending removed while at least MIN_STEM letters stay.
 

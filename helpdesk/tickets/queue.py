@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -118,6 +118,8 @@ class Page:
     count: int = 0  # how many tickets match, counted up to COUNT_CAP
     capped: bool = False
     terms: list[str] = field(default_factory=list)  # the search's stems, for highlighting
+    window: int | None = None  # a search ranked the tickets from this id on (see search.window)
+    older: int | None = None  # the window before it (0: every ticket)
 
 
 COUNT_CAP = 1000
@@ -273,8 +275,11 @@ def _sort_expression(key: str, locale: str, rank):
 
 def page(user: User, f: QueueFilter, *, after: str | None = None, before: str | None = None,
          limit: int | None = None, locale: str = "pl", now: datetime | None = None,
-         count: bool = True) -> Page:
-    """One page of the queue. Raises ValueError("cursor") for a cursor this module did not write."""
+         count: bool = True, since: int | None = None) -> Page:
+    """One page of the queue. Raises ValueError("cursor") for a cursor this module did not write.
+
+    A search ranks the tickets from id ``since`` on (0: all of them); without it, from where
+    search.window says, which the page hands on (Page.window) so its next pages rank the same."""
     limit = limit or current_app.config["QUEUE_PAGE_SIZE"]
     query = base_query(user, f, now)
     terms = search.query_terms(f.q) if f.q.strip() else []
@@ -282,7 +287,9 @@ def page(user: User, f: QueueFilter, *, after: str | None = None, before: str | 
     if f.q.strip():
         if not terms:
             return Page([], terms=[])
-        query, rank = search.apply(query, terms)
+        if since is None:
+            since = search.window(search.apply(query, terms)[0])
+        query, rank = search.apply(query, terms, since)
     key, desc = f.sort_key
     expression, nullable, joins = _sort_expression(key, locale, rank)
     total, capped = 0, False
@@ -321,6 +328,8 @@ def page(user: User, f: QueueFilter, *, after: str | None = None, before: str | 
         result = Page([r[0] for r in rows], next=_cursor(rows[-1]) if more else None,
                       previous=_cursor(rows[0]) if cursor is not None and rows else None)
     result.count, result.capped, result.terms = total, capped, terms
+    if since:
+        result.window, result.older = since, search.older(since)
     return result
 
 
@@ -383,11 +392,13 @@ def possible_duplicates(tickets: list[Ticket]) -> dict[int, list[str]]:
                                      Ticket.linked_ticket_id)
                               .where(Ticket.customer_id.in_({t.customer_id for t in keyed}),
                                      Ticket.category_id.in_({t.category_id for t in keyed}))).all()
+    by_pair: dict[tuple[int, int], list] = {}
+    for other in rows:
+        by_pair.setdefault((other.customer_id, other.category_id), []).append(other)
     found: dict[int, list[str]] = {}
     for t in keyed:
-        for other in rows:
-            if (other.id != t.id and other.customer_id == t.customer_id and other.category_id == t.category_id
-                    and abs(other.created_at - t.created_at) <= window
+        for other in by_pair.get((t.customer_id, t.category_id), ()):
+            if (other.id != t.id and abs(other.created_at - t.created_at) <= window
                     and other.linked_ticket_id != t.id and t.linked_ticket_id != other.id):
                 found.setdefault(t.id, []).append(Ticket.number_of(other.id))
     return found
@@ -397,7 +408,3 @@ def with_sort(f: QueueFilter, key: str) -> str:
     """The sort field a column's heading links to: ascending first, then descending."""
     current, desc = f.sort_key
     return f"-{key}" if current == key and not desc else key
-
-
-def without_text(f: QueueFilter) -> QueueFilter:
-    return replace(f, q="")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-from sqlalchemy import Float, case, event, func, literal, literal_column, select
+from sqlalchemy import Float, case, event, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSQUERY, TSVECTOR
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,9 +25,11 @@ from helpdesk.core.extensions import db
 from helpdesk.models import Customer, CustomerEmail, CustomerPhone, Message, Ticket
 from helpdesk.models.tickets import SEARCH_CONFIG, SEARCH_VECTOR, TicketSearch
 from helpdesk.models.types import utcnow
-from routing.text import fold, stem, stems
+from routing.text import STOP_WORDS, fold, stem, stems
 
 MAX_TERMS = 8  # a query's first distinct words; more narrow nothing down
+RANKED = 500  # matches a search ranks at most (see window)
+TRY = 5000  # the newest tickets the narrowest window holds
 _DIRTY = "kontakt_search_dirty"  # session.info key: ids of tickets whose document is stale
 _WORD = re.compile(r"\w+")
 
@@ -103,6 +105,9 @@ def rebuild(ticket_ids: Iterable[int]) -> int:
     session.execute(statement.on_conflict_do_update(
         index_elements=[TicketSearch.ticket_id],
         set_={c: statement.excluded[c] for c in ("subject", "identity", "body", "updated_at")}), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(update(TicketSearch).where(TicketSearch.ticket_id.in_(ids))
+                        .values(vector=literal_column(SEARCH_VECTOR)))
     return len(rows)
 
 
@@ -132,7 +137,10 @@ def query_terms(query: str) -> list[str]:
     if addresses:  # an address is looked for whole (see address_word), the rest word by word
         terms = [stem(address_word(a)) for a in addresses]
         query = " ".join(piece for piece in query.split() if "@" not in piece)
-    for word in stems(query):
+    for word in fold(query).split():
+        if word in STOP_WORDS:
+            continue
+        word = stem(word)
         if (len(word) > 1 or word.isdigit()) and word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]
@@ -147,19 +155,17 @@ def tsquery(terms: list[str]) -> str:
     return " & ".join(f"'{term}':*" for term in terms if re.fullmatch(r"\w+", term))
 
 
-def apply(query, terms: list[str]):
-    """``query`` (a select of tickets) narrowed to the tickets matching every term, and the
-    expression of the match's rank (higher is better)."""
+def apply(query, terms: list[str], since: int | None = None):
+    """``query`` (a select of tickets) narrowed to the tickets matching every term (from ticket id
+    ``since`` on, when given), and the expression of the match's rank (higher is better)."""
     query = query.join(TicketSearch, TicketSearch.ticket_id == Ticket.id)
+    if since:
+        query = query.where(TicketSearch.ticket_id >= since)
     if is_postgresql():
-        vector = literal_column(SEARCH_VECTOR.replace("subject", "ticket_search.subject")
-                                .replace("identity", "ticket_search.identity").replace("body", "ticket_search.body"),
-                                type_=TSVECTOR)
         ts_query = func.to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), tsquery(terms), type_=TSQUERY)
-        query = query.where(vector.op("@@")(ts_query))
+        query = query.where(TicketSearch.vector.op("@@")(ts_query))
         # ts_rank is a real; as a double its value survives the trip to a page cursor and back exactly.
-        rank = func.ts_rank(vector, ts_query, type_=Float).cast(DOUBLE_PRECISION)
-        return query, rank
+        return query, func.ts_rank(TicketSearch.vector, ts_query, type_=Float).cast(DOUBLE_PRECISION)
     rank = literal(0.0)
     for term in terms:
         pattern = f"% {term}%"
@@ -169,6 +175,35 @@ def apply(query, terms: list[str]):
             + case((TicketSearch.identity.like(pattern), 2.0), else_=0.0) \
             + case((TicketSearch.body.like(pattern), 1.0), else_=0.0)
     return query, rank.cast(Float)
+
+
+def window(query) -> int | None:
+    """Where a search with many matches starts: the lowest ticket id from which at most RANKED of
+    them are left to rank (the newest tickets first), or None when all of them can be ranked.
+
+    A word in a fifth of a million tickets would otherwise be ranked in every one of them. Each
+    try counts at most RANKED + 1 matches, widening five-fold from the newest TRY tickets, so a
+    rare word (a name, a number) costs a few small counts and a common one stops early.
+    """
+    def over(q) -> bool:
+        return db.session.scalar(select(func.count()).select_from(
+            q.with_only_columns(Ticket.id).limit(RANKED + 1).subquery())) > RANKED
+
+    top = db.session.scalar(select(func.max(Ticket.id))) or 0
+    span, since = TRY, None
+    while span < top:
+        if over(query.where(TicketSearch.ticket_id > top - span)):
+            return since or top - TRY + 1
+        since = top - span + 1
+        span *= 5
+    return None if not over(query) else since
+
+
+def older(since: int) -> int:
+    """The window before ``since`` (see window): five times as many tickets back; 0 for all."""
+    top = db.session.scalar(select(func.max(Ticket.id))) or 0
+    lower = top - 5 * (top - since + 1) + 1
+    return lower if lower > 1 else 0
 
 
 # --- hits ------------------------------------------------------------------------------------

@@ -237,29 +237,29 @@ def add_tags(ticket_id: int, actor: User, tags: list[str]) -> Ticket:
     return ticket
 
 
-def merge_tickets(target_id: int, source_ids: list[int], actor: User) -> Ticket:
-    """Merge tickets into ``target_id``: their messages move to it, their tags join its tags, and
-    each of them is closed with a link to it; both sides keep the merge in their history."""
-    target = db.session.get(Ticket, target_id)
-    if target is None:
+def merge(source_id: int, target_id: int, actor: User) -> Ticket:
+    """Merge ticket ``source_id`` into ``target_id``: its messages move over, its tags join the
+    target's, it is closed and points at the target; both audit trails say so."""
+    if source_id == target_id:
+        raise TicketError("merge-into-itself")
+    source, target = db.session.get(Ticket, source_id), db.session.get(Ticket, target_id)
+    if source is None or target is None:
         raise TicketError("no-such-ticket")
-    sources = [db.session.get(Ticket, i) for i in dict.fromkeys(source_ids) if i != target_id]
-    if not sources or any(s is None for s in sources):
-        raise TicketError("no-such-ticket")
-    for source in sources:
-        db.session.execute(db.update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
-        target.tags = [*(target.tags or []), *[t for t in (source.tags or []) if t not in (target.tags or [])]]
-        source.linked_ticket_id = target.id
-        record_event(source, "merged", actor, into=target.id)
-        record_event(target, "merged-in", actor, source=source.id)
-        if source.status != "closed":
-            _set_status(source, "closed", actor)
-        search.mark_stale(source.id)
+    moved = db.session.execute(db.update(Message).where(Message.ticket_id == source.id)
+                               .values(ticket_id=target.id).returning(Message.id)).scalars().all()
+    db.session.expire(source, ["messages"])
+    db.session.expire(target, ["messages"])
+    record_event(source, "merged-into", actor, ticket_id=target.id, number=target.number, messages=len(moved))
+    record_event(target, "merged-from", actor, ticket_id=source.id, number=source.number, messages=len(moved))
+    target.tags = [*(target.tags or []), *[t for t in (source.tags or []) if t not in (target.tags or [])]]
+    if source.status != "closed":
+        _set_status(source, "closed", actor)
+    source.linked_ticket_id = target.id
+    search.mark_stale(source.id)
     search.mark_stale(target.id)
     db.session.commit()
-    db.session.expire_all()
-    for ticket_id in (target.id, *(s.id for s in sources)):
-        signals.ticket_committed.send(ticket_id)
+    signals.ticket_committed.send(source.id)
+    signals.ticket_committed.send(target.id)
     return target
 
 
@@ -281,7 +281,9 @@ def bulk_update(ticket_ids: list[int], actor: User, action: str, value: str) -> 
         if len(ids) < 2:
             raise TicketError("merge-needs-two")
         target = min(ids)
-        merge_tickets(target, [i for i in ids if i != target], actor)
+        for source in ids:
+            if source != target:
+                merge(source, target, actor)
         outcome.changed = ids
         return outcome
     for ticket_id in ids:

@@ -5,6 +5,7 @@ Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 import helpdesk.models.types
 
@@ -23,9 +24,6 @@ DO $$ BEGIN
   END IF;
 END $$
 """
-SEARCH_VECTOR = ("((setweight(to_tsvector('kontakt_search'::regconfig, subject), 'A'::\"char\") || "
-                 "setweight(to_tsvector('kontakt_search'::regconfig, identity), 'B'::\"char\")) || "
-                 "to_tsvector('kontakt_search'::regconfig, body))")
 
 
 def upgrade():
@@ -46,6 +44,7 @@ def upgrade():
         sa.Column('subject', sa.Text(), nullable=False),
         sa.Column('identity', sa.Text(), nullable=False),
         sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('vector', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
         sa.Column('updated_at', helpdesk.models.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('ticket_id'),
@@ -62,12 +61,14 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS unaccent')
         op.execute(SEARCH_CONFIG)
-        op.execute(f'CREATE INDEX ix_ticket_search_vector ON ticket_search USING gin (({SEARCH_VECTOR}))')
+        op.create_index('ix_ticket_search_vector', 'ticket_search', ['vector'], postgresql_using='gin')
+    else:
+        op.create_index('ix_ticket_search_vector', 'ticket_search', ['vector'])
 
 
 def downgrade():
+    op.drop_index('ix_ticket_search_vector', table_name='ticket_search')
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute('DROP INDEX IF EXISTS ix_ticket_search_vector')
         op.execute('DROP TEXT SEARCH CONFIGURATION IF EXISTS kontakt_search')
     op.drop_index('ix_tickets_customer_category', table_name='tickets')
     op.drop_index('ix_tickets_open_created', table_name='tickets')

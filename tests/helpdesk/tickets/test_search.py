@@ -101,3 +101,23 @@ def test_the_api_searches_and_filters_as_the_queue_does(app, client, make_staff)
     first = client.get("/api/v1/tickets?limit=1", headers=headers).json
     second = client.get(f"/api/v1/tickets?limit=1&after={first['next']}", headers=headers).json
     assert first["tickets"][0]["id"] > second["tickets"][0]["id"] and second["next"] is None
+
+
+def test_a_search_with_many_matches_ranks_the_newest_and_offers_the_older(app, client, make_staff, monkeypatch):
+    from helpdesk.tickets import search
+
+    monkeypatch.setattr(search, "RANKED", 2)
+    monkeypatch.setattr(search, "TRY", 2)
+    make_staff("anna@kontakt.test", teams=["obsluga-klienta"])
+    write("Inne", "Adres.", email="x@example.pl")
+    made = [write(f"Rata {n}", "Spłata.", email=f"k{n}@example.pl") for n in range(12)]
+    login(client, "anna@kontakt.test")
+    html = client.get("/agent/?q=rata").get_data(as_text=True)
+    assert sorted(numbers(html)) == sorted(t.number for t in made[-2:])  # the newest window: 2 matches
+    assert "Najtrafniejsze wyniki spośród najnowszych zgłoszeń" in html
+    wider = re.search(r'<a href="([^"]+)">Szukaj też w starszych', html).group(1).replace("&amp;", "&")
+    html = client.get(wider).get_data(as_text=True)
+    shown = set(numbers(html))
+    assert len(shown) > 2 and shown <= {t.number for t in made}
+    everything = client.get("/agent/?q=rata&w=0").get_data(as_text=True)
+    assert set(numbers(everything)) == {t.number for t in made} and "Najtrafniejsze" not in everything
