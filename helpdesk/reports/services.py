@@ -16,15 +16,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
+from helpdesk.calendars import quiet_hours
+from helpdesk.calendars.services import get_calendar
 from helpdesk.core.extensions import db
+from helpdesk.kb import services as kb_services
 from helpdesk.models import Category, Team, User
-from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
+from helpdesk.models.core import CHANNELS, OPEN_STATUSES
 from helpdesk.models.sla import CLOCKS
 from helpdesk.models.types import utcnow
 from helpdesk.reports.filters import WARSAW, Filters
-from helpdesk.calendars import quiet_hours
-from helpdesk.kb import services as kb_services
-from helpdesk.calendars.services import get_calendar
 from helpdesk.sla.services import clocks as sla_clocks
 from schedules import staffing
 
@@ -35,7 +35,6 @@ TIME_BUCKETS = ((0, HOUR, _l("under 1 h")), (HOUR, 4 * HOUR, _l("1–4 h")), (4 
 AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3–7 days")),
                (7, 30, _l("7–30 days")), (30, None, _l("over 30 days")))
 PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
-STATES = ("met", "breached", "running", "paused")
 GROUPS = {"channel": "t.channel", "category": "t.category_id", "team": "t.team_id", "agent": "t.assignee_id"}
 
 
