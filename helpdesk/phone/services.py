@@ -244,9 +244,14 @@ class _Known:
 
     def __init__(self, by_call: dict[str, list]):
         self.lines = {line.number: line for line in db.session.scalars(db.select(PhoneLine))}
-        self.agents = db.session.execute(
-            db.select(User.id, AgentPhone.extension, AgentPhone.number, User.email, User.name)
-            .outerjoin(AgentPhone, AgentPhone.user_id == User.id).where(User.active.is_(True))).all()
+        self.agents: dict[str, list[int]] = {}  # an extension, a number, a lower-case e-mail or name -> agents
+        for user_id, *names in db.session.execute(
+                db.select(User.id, AgentPhone.extension, AgentPhone.number, db.func.lower(User.email),
+                          db.func.lower(User.name))
+                .outerjoin(AgentPhone, AgentPhone.user_id == User.id).where(User.active.is_(True))
+                .order_by(User.id)):
+            for name in {n for n in names if n}:
+                self.agents.setdefault(name, []).append(user_id)
         callers = {event.caller for pairs in by_call.values() for _, event in pairs if event.caller}
         self.customers = dict(db.session.execute(db.select(CustomerPhone.number, CustomerPhone.customer_id)
                                                  .where(CustomerPhone.number.in_(callers))).all()) if callers else {}
@@ -256,12 +261,10 @@ class _Known:
         an e-mail address or a name."""
         ordered = []
         for name in (n.strip() for n in names if n and n.strip()):
-            number, lowered = normalise_phone(name), name.lower()
-            for row in self.agents:
-                if name == row.extension or (number and number == row.number) or lowered in (
-                        row.email.lower(), row.name.lower()):
-                    if row.id not in ordered:
-                        ordered.append(row.id)
+            for key in (name, normalise_phone(name), name.lower()):
+                for user_id in self.agents.get(key or "", ()):
+                    if user_id not in ordered:
+                        ordered.append(user_id)
         return ordered
 
 
