@@ -72,6 +72,8 @@ def from_environment(instance_path: str) -> dict:
         # Server-sent events for the caller panel: each open workspace holds a web thread, so only
         # with workers that do not mind (gevent, a separate stream process); polling otherwise.
         "PHONE_CALLER_STREAM": os.environ.get("PHONE_CALLER_STREAM") == "1",
+        # The contact form asks for suggestions as the customer types (a pause of 350 ms between asks).
+        "KB_SUGGESTIONS_RATE_LIMIT": os.environ.get("KB_SUGGESTIONS_RATE_LIMIT", "120 per minute"),
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -10,3 +10,4 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.kb)
     periodic.register(app, services.decide_left)
+    app.add_template_global(views.public_url, "kb_public_url")

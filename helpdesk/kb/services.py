@@ -87,6 +87,9 @@ def save(*, article_id: int | None, language: str, title: str, body_md: str, key
     translation.updated_at = utcnow()
     translation.updated_by_user_id = actor.id if actor else None
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(update(KbTranslation).where(KbTranslation.id == translation.id)
+                           .values(search_vector=literal_column(SEARCH_VECTOR)))
     _add_revision(translation, "saved", actor)
     if publish:
         _set_published(translation, True, actor)
@@ -177,7 +180,7 @@ def search(query: str, language: str, *, limit: int = 10, category_id: int | Non
 
 
 def _search_postgresql(terms, language, limit, category_id, every) -> list[Hit]:
-    vector = literal_column(SEARCH_VECTOR)  # the expression the GIN index is built on
+    vector = KbTranslation.search_vector
     simple = literal_column("'simple'::regconfig")
     query = func.to_tsquery(simple, text.tsquery(terms, every=every))
     # Ranked by the terms found (an "any" query): ts_rank of an "all" query decays with the distance

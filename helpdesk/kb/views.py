@@ -2,14 +2,14 @@
 contact form, the editors' screens under /admin/pomoc/ and the agents' article links."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from helpdesk.web.auth import LEADS, STAFF, roles_required
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, limiter
 from helpdesk.kb import markup, services
 from helpdesk.kb.forms import ArticleForm, VoteForm
 from helpdesk.kb.shipped import OPENING_HOURS_MARK
@@ -38,6 +38,11 @@ def _locale() -> str:
 def _categories() -> dict[int, str]:
     locale = _locale()
     return {c.id: c.name(locale) for c in db.session.scalars(db.select(Category).order_by(Category.id))}
+
+
+def public_url(slug: str) -> str:
+    """An article's address as customers reach it (PUBLIC_URL), for links agents put in replies."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("kb.article", slug=slug)
 
 
 # --- public pages -----------------------------------------------------------------------------------
@@ -102,6 +107,8 @@ def vote(slug: str):
 
 
 @bp.get("/pomoc/podpowiedzi")
+@limiter.limit(lambda: current_app.config["KB_SUGGESTIONS_RATE_LIMIT"],
+               exempt_when=lambda: not current_app.config["CONTACT_RATE_LIMITS"])
 def suggestions():
     """An HTML fragment of articles matching what is typed on the contact form (for its script)."""
     subject = (request.args.get("subject") or "")[:MAX_QUERY]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.core.extensions import db
@@ -16,7 +17,7 @@ VISIT_OUTCOMES = ("solved", "left", "submitted")  # the first two are deflected 
 
 
 # PostgreSQL full-text search (see migration 0010_kb and kb.services.search): unaccented words, the
-# title weighing most. kb_unaccent is the migration's IMMUTABLE wrapper of unaccent().
+# title weighing most, stored in search_vector. kb_unaccent is the migration's wrapper of unaccent().
 SEARCH_VECTOR = ("(setweight(to_tsvector('simple'::regconfig, kb_unaccent(title::text)), 'A'::\"char\") || "
                  "setweight(to_tsvector('simple'::regconfig, kb_unaccent(keywords::text)), 'B'::\"char\")) || "
                  "to_tsvector('simple'::regconfig, kb_unaccent(body_md))")
@@ -48,8 +49,7 @@ class KbTranslation(db.Model):
     __tablename__ = "kb_translations"
     __table_args__ = (
         UniqueConstraint("article_id", "language", name="uq_kb_translations_article_language"),
-        Index("ix_kb_translations_search", text(f"({SEARCH_VECTOR})"), postgresql_using="gin")
-        .ddl_if(dialect="postgresql"),
+        Index("ix_kb_translations_search", "search_vector", postgresql_using="gin"),  # on SQLite: empty
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"))
@@ -61,6 +61,8 @@ class KbTranslation(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")  # rendered and sanitised when saved
     summary: Mapped[str] = mapped_column(String(300), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")  # folded words, for the SQLite fallback
+    # PostgreSQL: SEARCH_VECTOR of the row, kept by kb.services.save (ranking reads it, not recomputes it).
+    search_vector: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -128,6 +128,7 @@ EVENT_LABELS = {
     "message-out": _l("reply to the customer"), "note": _l("internal note"), "status": _l("status"),
     "priority": _l("priority"), "category": _l("category"), "team": _l("team"), "assignee": _l("agent"),
     "tags": _l("tags added"), "pinned": _l("pinned to the agent"), "unpinned": _l("unpinned"),
+    "customer-merged": _l("customers merged (the same person)"),
 }
 
 

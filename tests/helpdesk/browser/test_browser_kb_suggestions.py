@@ -101,3 +101,22 @@ def test_the_error_summary_takes_the_focus(open_page):
         expect(summary).to_be_focused()
         summary.get_by_role("link", name=re.compile("^Adres e-mail")).click()
         expect(page.get_by_label("Adres e-mail")).to_be_focused()
+
+
+def test_an_agent_inserts_an_article_link_into_the_reply(page, shipped, make_staff, shot):
+    from tests.helpdesk.browser.test_browser_workspace import customer_writes, sign_in
+
+    ticket = customer_writes("Hasło", "Nie pamiętam hasła do strefy klienta.")
+    make_staff("anna@kontakt.test", teams=["wsparcie-techniczne"])
+    sign_in(page, "anna@kontakt.test")
+    page.goto(f"/agent/tickets/{ticket.id}")
+    reply = page.get_by_label("Wiadomość")
+    reply.fill("Dzień dobry, instrukcja jest tutaj:")
+    page.get_by_label("Znajdź artykuł pomocy").fill("haslo")
+    page.get_by_label("Znajdź artykuł pomocy").press("Enter")
+    page.get_by_role("button", name="Wstaw do odpowiedzi").first.click()
+    expect(reply).to_have_value(re.compile(
+        r"^Dzień dobry, instrukcja jest tutaj:\n\nNie pamiętam hasła — jak ustawić nowe: http://127\.0\.0\.1:\d+/pomoc/"
+        r"nie-pamietam-hasla-jak-ustawic-nowe\n$"))
+    expect(page).to_have_url(re.compile(f"/agent/tickets/{ticket.id}$"))  # never left the ticket
+    shot(page, "inserted")

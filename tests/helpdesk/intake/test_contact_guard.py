@@ -133,3 +133,13 @@ def test_a_customer_with_attachments_is_not_held_up_by_suggestions(client, shipp
     data["attachments"] = [(io.BytesIO(PDF), "blad.pdf")]
     assert client.post("/contact", data=data, content_type="multipart/form-data").status_code == 302
     assert db.session.scalar(db.select(Ticket.subject)) == "Nie mogę się zalogować"
+
+
+def test_suggestions_are_limited_per_address_too(app, client, rate_limited):
+    app.config["KB_SUGGESTIONS_RATE_LIMIT"] = "2 per minute"
+    try:
+        answers = [client.get("/pomoc/podpowiedzi?subject=haslo", environ_base={"REMOTE_ADDR": "127.0.0.7"}).status_code
+                   for _ in range(3)]
+    finally:
+        app.config["KB_SUGGESTIONS_RATE_LIMIT"] = "120 per minute"
+    assert answers == [200, 200, 429]

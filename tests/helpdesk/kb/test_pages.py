@@ -118,7 +118,7 @@ def test_agent_finds_an_article_link_for_a_reply(client, make_staff, shipped):
     agent = make_staff()
     login(client, agent.email)
     page = client.get("/agent/pomoc/?q=haslo&language=pl").get_data(as_text=True)
-    assert re.search(r'data-insert="Nie pamiętam hasła — jak ustawić nowe: http://localhost/pomoc/[a-z-]+"', page)
+    assert re.search(r'data-insert="Nie pamiętam hasła — jak ustawić nowe: http://127.0.0.1:5000/pomoc/[a-z-]+"', page)
     client.post("/agent/logout", data={"csrf_token": csrf_token_from(page)})
     assert client.get("/agent/pomoc/?q=haslo").status_code in (302, 401)
 

@@ -57,10 +57,20 @@ def test_suggestions_prefer_the_chosen_category(shipped):
 
 def test_postgresql_uses_the_full_text_index(shipped):
     from helpdesk.core.extensions import db
-    from helpdesk.models.kb import SEARCH_VECTOR
 
     db.session.execute(db.text("SET LOCAL enable_seqscan = off"))  # seven articles: else a scan is cheaper
     plan = db.session.execute(db.text(
-        f"EXPLAIN SELECT id FROM kb_translations WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', 'hasl:*')")).scalars().all()
+        "EXPLAIN SELECT id FROM kb_translations WHERE search_vector @@ to_tsquery('simple', 'hasl:*')")).scalars().all()
     db.session.rollback()
     assert any("ix_kb_translations_search" in line for line in plan), plan
+
+
+def test_the_stored_vector_follows_the_text(write_article):
+    from helpdesk.core.extensions import db
+
+    translation = write_article("Zwrot nadpłaty", "Zwracamy w ciągu siedmiu dni.")
+    assert titles(services.search("nadplata", "pl")) == ["Zwrot nadpłaty"]
+    services.save(article_id=translation.article_id, language="pl", title="Zwrot środków",
+                  body_md="Zwracamy w ciągu siedmiu dni.", actor=None)
+    assert services.search("nadplata", "pl") == [] and titles(services.search("srodki", "pl")) == ["Zwrot środków"]
+    assert "'zwrot':1A" in db.session.scalar(db.text("SELECT search_vector::text FROM kb_translations"))
