@@ -254,15 +254,22 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     _check_database()
     trend = trend if trend in ("day", "week") else "week"
     where, params = _where(f)
+    unit = "day" if trend == "day" else "week"
     buckets = ", ".join(
-        f"count(*) FILTER (WHERE c.accumulated_seconds >= {low}"
-        + (f" AND c.accumulated_seconds < {high})" if high else ")") for low, high, _ in TIME_BUCKETS)
-    # both percentiles from one sort
-    stats = ("count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.accumulated_seconds),"
-             " avg(c.accumulated_seconds)")
-    overall = _rows(f"""SELECT c.name, {stats}, {buckets} FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-                        WHERE c.stopped AND {where} GROUP BY c.name""", params)
-    by_clock = {r[0]: r for r in overall}
+        f"count(*) FILTER (WHERE x.seconds >= {low}" + (f" AND x.seconds < {high})" if high else ")")
+        for low, high, _ in TIME_BUCKETS)
+    # One pass over the clocks for the whole period and for each day or week (both percentiles
+    # from one sort per group); the rows without a period are the whole period's.
+    rows = _rows(f"""
+        SELECT x.name, x.period, count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.seconds),
+               avg(x.seconds), {buckets}
+        FROM (SELECT c.name, c.accumulated_seconds AS seconds,
+                     date_trunc('{unit}', {_local('t.created_at')})::date AS period
+              FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}) x
+        GROUP BY GROUPING SETS ((x.name), (x.name, x.period))""", params)
+    by_clock = {r[0]: r for r in rows if r[1] is None}
+    order = {name: i for i, name in enumerate(CLOCKS)}
+    series = sorted((r for r in rows if r[1] is not None), key=lambda r: (r[1], order.get(r[0], 9)))
     summary = Table("summary", _l("Working time per target"), [
         Column("clock", _l("Target")), Column("count", _l("Tickets"), "int"),
         Column("median", _l("Median"), "seconds"), Column("p90", _l("90th percentile"), "seconds"),
@@ -273,17 +280,13 @@ def response_times(f: Filters, trend: str = "week") -> Report:
         row = by_clock.get(name)
         if row is None:
             continue
-        summary.rows.append((_clock_label(name), row[1], row[2][0], row[2][1], float(row[3])))
-        distribution.rows.append((_clock_label(name), *row[4:]))
-    unit = "day" if trend == "day" else "week"
-    series = _rows(f"""SELECT date_trunc('{unit}', {_local('t.created_at')})::date AS period, c.name, {stats}
-                       FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}
-                       GROUP BY 1, 2 ORDER BY 1, 2""", params)
+        summary.rows.append((_clock_label(name), row[2], row[3][0], row[3][1], float(row[4])))
+        distribution.rows.append((_clock_label(name), *row[5:]))
     trend_table = Table("trend", _l("Trend by day") if trend == "day" else _l("Trend by week"), [
         Column("period", _l("Day") if trend == "day" else _l("Week from"), "date"), Column("clock", _l("Target")),
         Column("count", _l("Tickets"), "int"), Column("median", _l("Median"), "seconds"),
         Column("p90", _l("90th percentile"), "seconds"), Column("mean", _l("Mean"), "seconds")],
-        [(r[0], _clock_label(r[1]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
+        [(r[1], _clock_label(r[0]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
     report = Report("times", _l("Response and resolution times in working time"), f,
                     [summary, distribution, trend_table, _promise(f)], options={"trend": trend})
     report.charts["distribution"] = [(row[0], [(str(label), count) for (_, _, label), count in zip(TIME_BUCKETS, row[1:])])
