@@ -6,7 +6,7 @@ KONTAKT_BENCH_POSTGRES overrides; see bench/scratch.py). BENCH_TICKETS sets the 
 the issue's target is 1,000,000). Creates and drops a scratch database; the data is written by
 set-based SQL (the services would take hours for a year), shaped as the services write it:
 first-response and resolution clocks, next-response cycles for a third of the tickets, a stop
-per stopped clock, a breach event per breached one; a call log and knowledge-base visits. Prints each report's seconds (best of BENCH_REPEAT, 3).
+per stopped clock, a breach event per breached one; a call log and knowledge-base visits. Prints each report's seconds (the best of BENCH_REPEAT runs, default 3).
 """
 import json
 import os
