@@ -16,15 +16,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
+from helpdesk.calendars import quiet_hours
+from helpdesk.calendars.services import get_calendar
 from helpdesk.core.extensions import db
+from helpdesk.kb import services as kb_services
 from helpdesk.models import Category, Team, User
-from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
+from helpdesk.models.core import CHANNELS, OPEN_STATUSES
 from helpdesk.models.sla import CLOCKS
 from helpdesk.models.types import utcnow
 from helpdesk.reports.filters import WARSAW, Filters
-from helpdesk.calendars import quiet_hours
-from helpdesk.kb import services as kb_services
-from helpdesk.calendars.services import get_calendar
 from helpdesk.sla.services import clocks as sla_clocks
 from schedules import staffing
 
@@ -35,7 +35,6 @@ TIME_BUCKETS = ((0, HOUR, _l("under 1 h")), (HOUR, 4 * HOUR, _l("1–4 h")), (4 
 AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3–7 days")),
                (7, 30, _l("7–30 days")), (30, None, _l("over 30 days")))
 PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
-STATES = ("met", "breached", "running", "paused")
 GROUPS = {"channel": "t.channel", "category": "t.category_id", "team": "t.team_id", "agent": "t.assignee_id"}
 
 
@@ -255,15 +254,22 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     _check_database()
     trend = trend if trend in ("day", "week") else "week"
     where, params = _where(f)
+    unit = "day" if trend == "day" else "week"
     buckets = ", ".join(
-        f"count(*) FILTER (WHERE c.accumulated_seconds >= {low}"
-        + (f" AND c.accumulated_seconds < {high})" if high else ")") for low, high, _ in TIME_BUCKETS)
-    # both percentiles from one sort
-    stats = ("count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.accumulated_seconds),"
-             " avg(c.accumulated_seconds)")
-    overall = _rows(f"""SELECT c.name, {stats}, {buckets} FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-                        WHERE c.stopped AND {where} GROUP BY c.name""", params)
-    by_clock = {r[0]: r for r in overall}
+        f"count(*) FILTER (WHERE x.seconds >= {low}" + (f" AND x.seconds < {high})" if high else ")")
+        for low, high, _ in TIME_BUCKETS)
+    # One pass over the clocks for the whole period and for each day or week (both percentiles
+    # from one sort per group); the rows without a period are the whole period's.
+    rows = _rows(f"""
+        SELECT x.name, x.period, count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.seconds),
+               avg(x.seconds), {buckets}
+        FROM (SELECT c.name, c.accumulated_seconds AS seconds,
+                     date_trunc('{unit}', {_local('t.created_at')})::date AS period
+              FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}) x
+        GROUP BY GROUPING SETS ((x.name), (x.name, x.period))""", params)
+    by_clock = {r[0]: r for r in rows if r[1] is None}
+    order = {name: i for i, name in enumerate(CLOCKS)}
+    series = sorted((r for r in rows if r[1] is not None), key=lambda r: (r[1], order.get(r[0], 9)))
     summary = Table("summary", _l("Working time per target"), [
         Column("clock", _l("Target")), Column("count", _l("Tickets"), "int"),
         Column("median", _l("Median"), "seconds"), Column("p90", _l("90th percentile"), "seconds"),
@@ -274,17 +280,13 @@ def response_times(f: Filters, trend: str = "week") -> Report:
         row = by_clock.get(name)
         if row is None:
             continue
-        summary.rows.append((_clock_label(name), row[1], row[2][0], row[2][1], float(row[3])))
-        distribution.rows.append((_clock_label(name), *row[4:]))
-    unit = "day" if trend == "day" else "week"
-    series = _rows(f"""SELECT date_trunc('{unit}', {_local('t.created_at')})::date AS period, c.name, {stats}
-                       FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}
-                       GROUP BY 1, 2 ORDER BY 1, 2""", params)
+        summary.rows.append((_clock_label(name), row[2], row[3][0], row[3][1], float(row[4])))
+        distribution.rows.append((_clock_label(name), *row[5:]))
     trend_table = Table("trend", _l("Trend by day") if trend == "day" else _l("Trend by week"), [
         Column("period", _l("Day") if trend == "day" else _l("Week from"), "date"), Column("clock", _l("Target")),
         Column("count", _l("Tickets"), "int"), Column("median", _l("Median"), "seconds"),
         Column("p90", _l("90th percentile"), "seconds"), Column("mean", _l("Mean"), "seconds")],
-        [(r[0], _clock_label(r[1]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
+        [(r[1], _clock_label(r[0]), r[2], r[3][0], r[3][1], float(r[4])) for r in series])
     report = Report("times", _l("Response and resolution times in working time"), f,
                     [summary, distribution, trend_table, _promise(f)], options={"trend": trend})
     report.charts["distribution"] = [(row[0], [(str(label), count) for (_, _, label), count in zip(TIME_BUCKETS, row[1:])])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_charts_are_svg_with_their_numbers(week, client, make_staff):  # noqa: F
     manager = make_staff(role="manager")
     login(client, manager.email)
     volume = client.get(f"/reports/volume?{PERIOD}").get_data(as_text=True)
-    assert "<svg" in volume and "cdn" not in volume.lower()
+    assert "<svg" in volume and not re.search(r'(src|href)="(https?:)?//', volume)  # nothing from elsewhere
     backlog = client.get(f"/reports/backlog?{PERIOD}").get_data(as_text=True)
     assert "<svg" in backlog and "▨" in backlog  # the second series hatched, named in the legend
 
@@ -147,3 +148,17 @@ def test_cell_formats_follow_the_language(app):
         assert cell(0.846, "percent") == "84.6" and cell(5400, "seconds") == "1.50"
     with force_locale("pl"):
         assert cell(0.846, "percent") == "84,6" and cell(5400, "seconds") == "1,50"
+
+
+@pytest.mark.both_databases
+def test_on_sqlite_the_reports_say_they_need_postgresql_and_the_contact_page_keeps_its_text(app, client, make_staff,
+                                                                                          backend):
+    manager = make_staff(role="manager")
+    login(client, manager.email)
+    response = client.get(f"/reports/sla?{PERIOD}")
+    if backend == "sqlite":
+        assert response.status_code == 503
+        assert "Raporty wymagają bazy PostgreSQL" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 200
+    assert "12:00–16:00" in client.get("/contact").get_data(as_text=True)
