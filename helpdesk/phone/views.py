@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from channels.identity import normalise_phone
 from channels.phone import OUTCOMES, display_number
-from helpdesk.web.auth import LEADS, STAFF, roles_required
+from helpdesk.web.auth import STAFF, roles_required
 from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, Ticket, User
 from helpdesk.models.phone import AgentPhone, BlockedNumber, Call, Pbx, PhoneEvent, PhoneLine

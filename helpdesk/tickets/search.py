@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 from sqlalchemy import Float, case, event, func, literal, literal_column, select, update
-from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSQUERY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.kb import services
-from helpdesk.kb.text import query_terms, stem, words
+from helpdesk.kb.text import query_terms, words
+from routing.text import stem
 
 
 def titles(hits):
