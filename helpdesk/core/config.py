@@ -33,6 +33,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "ROUTING_GRACE_MINUTES": _int("ROUTING_GRACE_MINUTES", 15),
         "ROUTING_UNROUTED_MINUTES": _int("ROUTING_UNROUTED_MINUTES", 5),
+        # An "available" agent who has done nothing in the workspace this long becomes "away".
+        "PRESENCE_IDLE_MINUTES": _int("PRESENCE_IDLE_MINUTES", 15),
         # Stored web-form contacts one worker job opens tickets for (and routes together).
         "INTAKE_BATCH": _int("INTAKE_BATCH", 100),
         # How long a receiving run waits for more contacts before it starts (fewer, fuller batches).

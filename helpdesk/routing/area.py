@@ -13,6 +13,7 @@ def init_app(app) -> None:
     app.cli.add_command(cli.routing_cli)
     app.register_blueprint(views.bp)
     app.context_processor(views.template_helpers)
+    app.before_request(views.note_activity)
 
 
 def _on_ticket_committed(ticket_id: int, **_):

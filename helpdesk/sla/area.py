@@ -44,6 +44,7 @@ def init_app(app) -> None:
     app.add_template_global(clocks.clock_views, "sla_clocks")
     app.add_template_global(clocks.history, "sla_history")
     app.add_template_global(clocks.first_response_due)
+    app.add_template_global(views.policy_title, "sla_policy_title")
     app.add_template_global(lambda: alerts.unread_count(current_user), "sla_unread")
     app.jinja_env.globals.update(SLA_CLOCK_LABELS=clocks.CLOCK_LABELS, SLA_STATE_LABELS=views.STATE_LABELS,
                                  SLA_ACTION_LABELS=views.ACTION_LABELS)

@@ -6,3 +6,4 @@ from helpdesk.tickets import views
 
 def init_app(app) -> None:
     app.register_blueprint(views.bp)
+    app.add_template_global(views.previewable)
