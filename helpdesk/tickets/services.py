@@ -386,9 +386,8 @@ def split(message_id: int, actor: User) -> Ticket:
                  linked_ticket_id=source.id, created_at=message.created_at)
     db.session.add(new)
     db.session.flush()
-    message.ticket_id = new.id
+    message.ticket = new
     db.session.flush()
-    db.session.expire(source, ["messages"])
     record_event(new, "created", actor, channel=new.channel)
     record_event(new, "split-from", actor, ticket_id=source.id, number=source.number, message_id=message.id)
     record_event(source, "split-into", actor, ticket_id=new.id, number=new.number, message_id=message.id)

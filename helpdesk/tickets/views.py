@@ -157,7 +157,7 @@ def _forms(item: Ticket, *, fresh: bool = False) -> dict:
     status.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]
     forms = {"reply": ReplyForm(prefix="reply", formdata=formdata), "note": NoteForm(prefix="note", formdata=formdata),
              "status": status, "fields": _fields_form(item, formdata), "merge": MergeForm(prefix="merge", formdata=formdata),
-             "split": SplitForm(prefix="split", formdata=None)}
+             "split": SplitForm(prefix="split", formdata=formdata)}
     if formdata is None:
         status.status.data = item.status
         fields = forms["fields"]
@@ -171,8 +171,8 @@ def _forms(item: Ticket, *, fresh: bool = False) -> dict:
             response = db.session.get(CannedResponse, canned)
             if response is not None and response.active:
                 forms["reply"].text.data = ticket_service.fill_canned(response.body, item, response.language)
-    for name in ("status", "fields", "merge"):  # always the version the page shows
-        forms[name].version.data = item.version
+        for name in ("status", "fields", "merge"):  # the version the page shows
+            forms[name].version.data = item.version
     return forms
 
 
