@@ -59,11 +59,4 @@
       .catch(function () { /* offline for a moment: the next beat tries again */ });
   }
   window.setInterval(beat, 15000);
-
-  window.addEventListener("pagehide", function () {
-    var body = new FormData();
-    body.append("csrf_token", csrf);
-    body.append("leave", "1");
-    navigator.sendBeacon(viewersUrl, body);
-  });
 })();

@@ -492,11 +492,6 @@ def seen_viewing(ticket_id: int, viewer: User) -> list[User]:
         TicketViewer.seen_at >= now - timedelta(seconds=VIEWING_SECONDS)).order_by(User.name)).all()
 
 
-def stopped_viewing(ticket_id: int, viewer: User) -> None:
-    db.session.execute(db.delete(TicketViewer).filter_by(ticket_id=ticket_id, user_id=viewer.id))
-    db.session.commit()
-
-
 # --- canned responses --------------------------------------------------------------------
 
 def canned_responses(language: str | None = None, *, active_only: bool = True) -> list[CannedResponse]:

@@ -263,9 +263,6 @@ def reveal_pesel(ticket_id: int):
 def viewers(ticket_id: int):
     """The page's heartbeat: who else has the ticket open, and its version (changed: reload)."""
     item = visible_ticket_or_404(ticket_id)
-    if request.form.get("leave"):
-        ticket_service.stopped_viewing(item.id, current_user)
-        return "", 204
     others = ticket_service.seen_viewing(item.id, current_user)
     return jsonify({"viewers": [u.name for u in others], "version": item.version})
 
