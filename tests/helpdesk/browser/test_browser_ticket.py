@@ -10,21 +10,12 @@ from channels import InboundAttachment
 from helpdesk.core.extensions import db
 from helpdesk.models import AuditEntry, Ticket
 from helpdesk.tickets import services as ticket_service
-from tests.fixtures.mailservers import smtp_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.mailservers import smtp, smtp_server  # noqa: F401  (pytest fixtures)
 from tests.helpdesk.browser.test_browser_workspace import sign_in
 from tests.helpdesk.tickets.factories import PDF, PESEL, PNG, email_ticket, form_ticket
 
 pytestmark = pytest.mark.browser
 TEAM = "wsparcie-techniczne"
-
-
-@pytest.fixture
-def smtp(app, smtp_server, monkeypatch):  # noqa: F811
-    """The live server sends through the SMTP server on loopback."""
-    monkeypatch.setitem(app.config, "SMTP_HOST", smtp_server.host)
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "SMTP_SECURITY", "none")
-    return smtp_server
 
 
 def test_agent_opens_a_ticket_and_its_attachments(page, make_staff, shot):
