@@ -14,7 +14,7 @@ _EMPTY = _l("The message is empty.")
 
 class ReplyForm(KontaktForm):
     """A public reply: it goes to the customer."""
-    text = TextAreaField(_l("Reply to the customer"), validators=[DataRequired(_EMPTY), Length(max=20000)])
+    text = TextAreaField(_l("Message to the customer"), validators=[DataRequired(_EMPTY), Length(max=20000)])
 
 
 class NoteForm(KontaktForm):

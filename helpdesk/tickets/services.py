@@ -377,8 +377,9 @@ def split(message_id: int, actor: User) -> Ticket:
     source = message.ticket
     if message.direction != "in" or message.internal:
         raise TicketError("split-not-customer")
-    if db.session.scalar(db.select(db.func.count()).select_from(Message).filter_by(ticket_id=source.id)) < 2:
-        raise TicketError("split-only-message")
+    first_id = db.session.scalar(db.select(db.func.min(Message.id)).filter_by(ticket_id=source.id))
+    if message.id == first_id:  # the ticket's own request stays; a later one can go
+        raise TicketError("split-first-message")
     subject = (message.subject or message.text[:80] or source.subject)[:300]
     new = Ticket(subject=subject, channel=message.channel, line=source.line, form_category=source.form_category,
                  language=source.language, customer_id=source.customer_id, category_id=source.category_id,

@@ -36,7 +36,8 @@ ERRORS = {
     "merge-into-merged": _l("That ticket was merged into this one; it cannot take this one back."),
     "no-such-message": _l("There is no such message on this ticket."),
     "split-not-customer": _l("Only a customer's message can be moved to a new ticket."),
-    "split-only-message": _l("This is the ticket's only message; there is nothing to split off."),
+    "split-first-message": _l("The ticket's first message is its request; only a later message can be moved "
+                              "to a new ticket."),
     "unknown-variable": _l("The text uses a variable that does not exist; use {customer_name}, "
                            "{ticket_number} or {due}."),
 }

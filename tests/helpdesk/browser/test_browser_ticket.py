@@ -57,7 +57,7 @@ def test_reply_reaches_the_customer_and_a_note_does_not(page, make_staff, smtp, 
     expect(note).to_contain_text("Notatka wewnętrzna")
     assert len(smtp.received) == before  # nothing went out
 
-    page.get_by_label("Odpowiedz klientowi").fill("Proszę zresetować hasło linkiem z e-maila.")
+    page.get_by_label("Wiadomość do klienta").fill("Proszę zresetować hasło linkiem z e-maila.")
     page.get_by_role("button", name="Odpowiedz klientowi").click()
     expect(page.get_by_role("status")).to_have_text("Odpowiedź wysłana.")
     expect(page.locator("article.message.out").last).to_contain_text("Wysłana do klienta.")
@@ -127,6 +127,6 @@ def test_pesel_is_revealed_on_click_and_a_canned_response_is_inserted(page, make
 
     page.get_by_label("Gotowa odpowiedź").select_option(label="Termin spłaty (PL)")
     page.get_by_role("button", name="Wstaw").click()
-    expect(page.get_by_label("Odpowiedz klientowi")).to_have_value(
+    expect(page.get_by_label("Wiadomość do klienta")).to_have_value(
         f"Dzień dobry Jan Kowalski, dziękujemy za zgłoszenie {ticket.number}.")
     shot(page, "customer-panel")

@@ -43,7 +43,7 @@ def test_agent_answers_a_ticket_from_the_queue(page, make_staff, shot, assert_co
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.number)
     assert_controls_labelled(page)
     expect(page.locator("article.message").first).to_contain_text("Nie mogę się zalogować od wczoraj.")
-    page.get_by_label("Odpowiedz klientowi").fill("Proszę zresetować hasło linkiem z e-maila.")
+    page.get_by_label("Wiadomość do klienta").fill("Proszę zresetować hasło linkiem z e-maila.")
     page.get_by_role("button", name="Odpowiedz klientowi").click()
     expect(page.get_by_role("status")).to_have_text("Odpowiedź wysłana.")
     reply = page.locator("article.message").last

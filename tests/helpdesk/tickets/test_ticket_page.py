@@ -251,6 +251,12 @@ def test_split_moves_a_customer_message_to_a_new_ticket(client, make_staff):
     assert new.id != ticket.id and new.linked_ticket_id == ticket.id and new.customer_id == ticket.customer_id
     assert f"Wiadomość jest teraz zgłoszeniem {new.number}." in response.get_data(as_text=True)
     assert [m.text for m in db.session.get(Ticket, ticket.id).messages] == ["Nie mogę się zalogować."]
+    html = page_of(client, ticket.id)
+    assert "Przenieś do nowego zgłoszenia" not in html  # the ticket's own request stays with it
+    first = db.session.get(Ticket, ticket.id).messages[0]
+    response = client.post(f"/agent/tickets/{ticket.id}", data={
+        "split-csrf_token": csrf_token_from(html), "split-message_id": str(first.id)})
+    assert response.status_code == 422 and "Pierwsza wiadomość to treść zgłoszenia" in response.get_data(as_text=True)
     from helpdesk.models.sla import SlaClock
 
     assert db.session.scalar(db.select(db.func.count()).select_from(SlaClock).filter_by(ticket_id=new.id)) > 0
