@@ -1,12 +1,13 @@
 """What every page shares: template filters, the language switch, error pages."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -22,27 +23,6 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 _WEEKDAYS_PL_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
 CHANNEL_LABELS = {"email": _l("E-mail"), "phone": _l("Phone"), "webform": _l("Contact form")}
 
-# The screens of the top bar and the administration side menu, by endpoint; each role sees those
-# whose role check lets it in (web.auth.may_open), so no link answers 403.
-TOP_BAR = (("tickets.queue", _l("Queue")), ("sla.notifications", _l("Notifications")))
-ADMIN_MENU = (
-    ("admin.index", _l("Overview")),
-    ("routing.rules", _l("Routing rules")),
-    ("routing.teams", _l("Teams")),
-    ("routing.agents", _l("Agents")),
-    ("tickets.canned_responses", _l("Canned responses")),
-    ("sla.policies", _l("SLA policies")),
-    ("mail.mailboxes", _l("Mailboxes")),
-    ("mail.quarantine", _l("Quarantine")),
-    ("calendars.calendars", _l("Calendars")),
-)
-
-
-def menu(entries) -> list[tuple[str, str]]:
-    """The (endpoint, label) entries the logged-in member of staff may open."""
-    return [(endpoint, label) for endpoint, label in entries if may_open(endpoint)]
-
-
 def label_of(table: dict, key: str | None) -> str:
     """``key``'s label from one of the tables above, in the page's language (an unknown key as it is)."""
     return str(table[key]) if key in table else (key or "")
@@ -51,6 +31,38 @@ def label_of(table: dict, key: str | None) -> str:
 def localtime(value, fmt: str = "short") -> str:
     """An instant stored in UTC, shown in Europe/Warsaw."""
     return format_datetime(value, fmt) if value else ""
+
+
+# The screens of the top bar ("top") and of the administration side menu ("admin"). Each area adds
+# its own in its init_app (see `add_menu_entry`); each member of staff is shown those whose role
+# check lets them in (web.auth.may_open), so no link answers 403.
+MENUS = ("top", "admin")
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    endpoint: str
+    label: str  # a lazy string: translated when shown
+    position: int = 50  # lower first; equal positions in the order the areas are wired
+    template: str | None = None  # a template drawing the entry itself (e.g. with a count)
+
+
+def add_menu_entry(app, menu: str, endpoint: str, label, *, position: int = 50, template: str | None = None) -> None:
+    if menu not in MENUS:
+        raise ValueError(f"unknown menu {menu!r}")
+    entries = app.extensions.setdefault("kontakt_menus", {m: [] for m in MENUS})[menu]
+    entries.append(MenuEntry(endpoint, label, position, template))
+    entries.sort(key=lambda e: e.position)  # stable: areas keep their order within a position
+
+
+def menu_entries(app, menu: str) -> list[MenuEntry]:
+    """Every entry of the menu, whoever may open it."""
+    return list(app.extensions.get("kontakt_menus", {}).get(menu, []))
+
+
+def menu(name: str) -> list[MenuEntry]:
+    """The entries of the menu the logged-in member of staff may open."""
+    return [entry for entry in menu_entries(current_app, name) if may_open(entry.endpoint)]
 
 
 def filesize(size: int) -> str:
@@ -81,8 +93,7 @@ def init_app(app) -> None:
     def shared_context():
         return {"locale": str(get_locale())}
 
-    app.add_template_global(lambda: menu(TOP_BAR), "top_bar_menu")
-    app.add_template_global(lambda: menu(ADMIN_MENU), "admin_menu")
+    app.add_template_global(menu)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

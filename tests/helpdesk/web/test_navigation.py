@@ -7,7 +7,7 @@ import re
 import pytest
 
 from helpdesk.models.core import ROLES
-from helpdesk.web.helpers import ADMIN_MENU, TOP_BAR
+from helpdesk.web.helpers import MENUS, menu_entries
 from tests.conftest import login
 
 # Pages anyone may open (the contact form, the public calendars), the JSON API (its own bearer-token check) and logout (any logged-in user).
@@ -44,6 +44,13 @@ def menu_links(html: str) -> list[str]:
     return [href for part in parts for href in re.findall(r'<a [^>]*href="([^"?#]+)', part)]
 
 
+def test_every_menu_entry_is_a_staff_screen_with_a_role_check(app):
+    entries = [entry for name in MENUS for entry in menu_entries(app, name)]
+    assert {"tickets.queue", "sla.notifications", "admin.index", "routing.rules"} <= {e.endpoint for e in entries}
+    for entry in entries:
+        assert app.view_functions[entry.endpoint].allowed_roles, entry.endpoint
+
+
 def test_every_staff_endpoint_checks_the_role_on_the_server(app):
     unchecked = [rule.rule for rule, view in staff_rules(app) if not getattr(view, "allowed_roles", None)]
     assert unchecked == []
@@ -66,8 +73,8 @@ def test_every_link_a_role_is_shown_opens_and_nothing_it_may_open_is_missing(cli
     with app.test_request_context():
         from flask import url_for
 
-        expected = {url_for(endpoint) for endpoint, _ in TOP_BAR + ADMIN_MENU
-                    if role in app.view_functions[endpoint].allowed_roles}
+        expected = {url_for(entry.endpoint) for name in MENUS for entry in menu_entries(app, name)
+                    if role in app.view_functions[entry.endpoint].allowed_roles}
     assert expected <= links, f"{role} may open {expected - links} but is not shown them"
     if role == "agent":
         assert not admin_entry  # nothing of the administration: every screen there answers 403 to agents
