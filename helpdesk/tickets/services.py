@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_login import AnonymousUserMixin
@@ -401,6 +401,25 @@ def split(message_id: int, actor: User) -> Ticket:
 
 
 # --- what the ticket page shows ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One entry of a ticket's conversation: a message, or what another area adds (a call)
+    through the ticket_timeline signal; ``template`` draws ``item``."""
+    at: datetime
+    template: str
+    item: object
+
+
+def timeline(ticket: Ticket) -> list[TimelineEntry]:
+    """The whole conversation across channels in time order: the messages and whatever the
+    areas answer to signals.ticket_timeline (a message before anything else at the same instant)."""
+    entries = [TimelineEntry(m.created_at, "agent/_message.html", m) for m in ticket.messages]
+    for _receiver, answer in signals.ticket_timeline.send(ticket):
+        entries.extend(answer or ())
+    return sorted(entries, key=lambda e: e.at)
+
+
 
 @dataclass(frozen=True)
 class CustomerIdentity:

@@ -193,6 +193,7 @@ def _render_ticket(item: Ticket, forms: dict):
         others_pages=max((others_total + 9) // 10, 1), identity=ticket_service.customer_identity(item),
         revealed_pesel=revealed, viewers=ticket_service.seen_viewing(item.id, current_user),
         events=zip(events, _event_texts(events)), canned=canned, locale=locale,
+        timeline=ticket_service.timeline(item),
         mention_handle=ticket_service.mention_handle, delivery_problem=delivery_problem)
 
 
