@@ -446,10 +446,7 @@ def customer_identity(ticket: Ticket) -> CustomerIdentity:
     pesel, loans = None, []
     for payload in db.session.scalars(db.select(RawContact.payload).where(RawContact.id.in_(raw_ids))
                                       .order_by(RawContact.id)) if raw_ids else ():
-        try:
-            fields = json.loads(payload).get("fields") or {}
-        except (ValueError, AttributeError):
-            continue
+        fields = _form_fields(payload)
         pesel = (fields.get("pesel") or "").strip() or pesel
         loan = (fields.get("loan_number") or "").strip()
         if loan and loan not in loans:
@@ -457,6 +454,28 @@ def customer_identity(ticket: Ticket) -> CustomerIdentity:
     if pesel is None and ticket.customer is not None:
         pesel = ticket.customer.pesel
     return CustomerIdentity(pesel=pesel, loan_numbers=tuple(loans))
+
+
+_FIELDS_START = '{"fields": '
+
+
+def _form_fields(payload: bytes) -> dict:
+    """The typed-in fields of a stored web-form submission (channels.webform.to_payload).
+
+    They come first in the JSON, before the attachments in hex, so the head of the payload
+    is read alone when it holds them; the whole payload otherwise."""
+    head = payload[:65536].decode("utf-8", "ignore")
+    if head.startswith(_FIELDS_START):
+        try:
+            fields, _ = json.JSONDecoder().raw_decode(head, len(_FIELDS_START))
+            return fields if isinstance(fields, dict) else {}
+        except ValueError:
+            pass
+    try:
+        data = json.loads(payload)
+        return data.get("fields") or {} if isinstance(data, dict) else {}
+    except ValueError:
+        return {}
 
 
 def reveal_pesel(ticket: Ticket, viewer: User) -> str | None:

@@ -183,14 +183,15 @@ def _render_ticket(item: Ticket, forms: dict):
     others, others_total = ticket_service.customer_tickets(item, current_user, page=page)
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
-    revealed = session.pop(f"pesel-{item.id}", None)
+    identity = ticket_service.customer_identity(item)
+    revealed = identity.pesel if session.get("pesel_shown") == item.id and session.pop("pesel_shown") else None
     canned = [(c, ticket_service.fill_canned(c.body, item, c.language))
               for c in ticket_service.canned_responses()]
     return render_template(
         "agent/ticket.html", ticket=item, forms=forms, reply_form=forms["reply"], note_form=forms["note"],
         status_form=forms["status"], fields_form=forms["fields"], merge_form=forms["merge"],
         split_form=forms["split"], others=others, others_total=others_total, others_page=page,
-        others_pages=max((others_total + 9) // 10, 1), identity=ticket_service.customer_identity(item),
+        others_pages=max((others_total + 9) // 10, 1), identity=identity,
         revealed_pesel=revealed, viewers=ticket_service.seen_viewing(item.id, current_user),
         events=zip(events, _event_texts(events)), canned=canned, locale=locale,
         timeline=ticket_service.timeline(item),
@@ -255,7 +256,7 @@ def reveal_pesel(ticket_id: int):
     pesel = ticket_service.reveal_pesel(item, current_user)
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"pesel": pesel})
-    session[f"pesel-{item.id}"] = pesel
+    session["pesel_shown"] = item.id  # shown once on the page that follows (the number itself stays out of the cookie)
     return redirect(url_for("tickets.ticket", ticket_id=item.id) + "#customer")
 
 

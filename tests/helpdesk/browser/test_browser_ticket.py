@@ -28,7 +28,8 @@ def test_agent_opens_a_ticket_and_its_attachments(page, make_staff, shot):
 
     preview = page.get_by_role("img", name="ekran.png")
     expect(preview).to_be_visible()
-    assert preview.evaluate("img => img.naturalWidth") == 1  # the bytes came through and decode as an image
+    # the bytes came through and decode as an image (waits until the browser has loaded it)
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=preview.element_handle())
     with page.expect_popup() as opened:
         page.get_by_role("link", name="wyciąg.pdf").click()
     pdf = opened.value
