@@ -58,5 +58,5 @@
       })
       .catch(function () { /* offline for a moment: the next beat tries again */ });
   }
-  window.setInterval(beat, 15000);
+  window.setInterval(beat, 1000 * Number(root.getAttribute("data-heartbeat") || 15));
 })();

@@ -510,12 +510,14 @@ def attachment_for(viewer: User, attachment_id: int) -> tuple[Attachment, bytes]
         return None
 
 
-VIEWING_SECONDS = 45
+def viewing_window() -> timedelta:
+    """How recent a page's heartbeat must be for its viewer to count: three heartbeats."""
+    return timedelta(seconds=3 * current_app.config["TICKET_HEARTBEAT_SECONDS"])
 
 
 def seen_viewing(ticket_id: int, viewer: User) -> list[User]:
-    """Note that ``viewer`` has the ticket open now; the other staff who had it open within
-    VIEWING_SECONDS."""
+    """Note that ``viewer`` has the ticket open now; the other staff whose page of it is open
+    (see `viewing_window`)."""
     now = utcnow()
     row = db.session.get(TicketViewer, (ticket_id, viewer.id))
     if row is None:
@@ -528,7 +530,7 @@ def seen_viewing(ticket_id: int, viewer: User) -> list[User]:
         db.session.rollback()
     return db.session.scalars(db.select(User).join(TicketViewer, TicketViewer.user_id == User.id).where(
         TicketViewer.ticket_id == ticket_id, TicketViewer.user_id != viewer.id,
-        TicketViewer.seen_at >= now - timedelta(seconds=VIEWING_SECONDS)).order_by(User.name)).all()
+        TicketViewer.seen_at >= now - viewing_window()).order_by(User.name)).all()
 
 
 # --- canned responses --------------------------------------------------------------------

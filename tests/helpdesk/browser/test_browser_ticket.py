@@ -87,18 +87,24 @@ def test_solving_the_ticket_stops_its_sla_clock(page, make_staff, shot):
     shot(page, "solved")
 
 
-def test_a_conflicting_edit_is_refused(open_page, make_staff, shot):
+def test_a_conflicting_edit_is_refused(open_page, make_staff, shot, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TICKET_HEARTBEAT_SECONDS", 1)  # the pages learn of each other quickly
     ticket = email_ticket()
-    make_staff("anna@kontakt.test", teams=[TEAM])
-    make_staff("piotr@kontakt.test", teams=[TEAM])
+    make_staff("anna@kontakt.test", name="Anna Zielińska", teams=[TEAM])
+    make_staff("piotr@kontakt.test", name="Piotr Wiśniewski", teams=[TEAM])
     anna, piotr = open_page(), open_page()
     for page, email in ((anna, "anna@kontakt.test"), (piotr, "piotr@kontakt.test")):
         sign_in(page, email)
         page.goto(f"/agent/tickets/{ticket.id}")
+    expect(anna.locator("#viewers")).to_have_text("Zgłoszenie ogląda też: Piotr Wiśniewski")
+    expect(anna.locator("#ticket-changed")).to_be_hidden()
 
     piotr.get_by_label("Priorytet").select_option(label="Pilny")
     piotr.get_by_role("button", name="Zapisz zmiany").click()
     expect(piotr.get_by_role("status")).to_have_text("Zgłoszenie zaktualizowane.")
+    # Anna's open page is told before she tries anything
+    expect(anna.locator("#ticket-changed")).to_have_text(
+        "Ktoś inny właśnie zmienił to zgłoszenie. Odśwież stronę, zanim coś zmienisz.")
 
     anna.get_by_label("Status").select_option(label="Oczekuje na klienta")
     anna.get_by_role("button", name="Zmień status").click()

@@ -323,6 +323,6 @@ def test_who_else_is_viewing_the_ticket_is_shown(client, make_staff, app):
     from helpdesk.models.types import utcnow
 
     db.session.execute(db.update(TicketViewer).filter_by(user_id=anna.id).values(
-        seen_at=utcnow() - timedelta(seconds=ticket_service.VIEWING_SECONDS + 1)))
+        seen_at=utcnow() - ticket_service.viewing_window() - timedelta(seconds=1)))
     db.session.commit()
     assert "Zgłoszenie ogląda też" not in viewers_line(other.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True))
