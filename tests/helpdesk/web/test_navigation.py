@@ -44,6 +44,25 @@ def menu_links(html: str) -> list[str]:
     return [href for part in parts for href in re.findall(r'<a [^>]*href="([^"?#]+)', part)]
 
 
+def assert_no_inline_script(html: str, where: str) -> None:
+    """Scripts come from files under /static/ only, as a Content-Security-Policy without
+    'unsafe-inline' requires: no inline <script>, no on…= handlers, no javascript: links."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline <script> on {where}"
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", html), f"inline event handler on {where}"
+    assert "javascript:" not in html, f"javascript: link on {where}"
+
+
+def test_the_ticket_page_has_no_inline_script(client, make_staff):
+    from tests.helpdesk.tickets.factories import form_ticket
+
+    ticket = form_ticket()
+    lead = make_staff(role="lead", teams=["obsluga-klienta"])
+    login(client, lead.email)
+    html = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    assert '<script src="/static/ticket.js" defer></script>' in html
+    assert_no_inline_script(html, "the ticket page")
+
+
 def test_every_menu_entry_is_a_staff_screen_with_a_role_check(app):
     entries = [entry for name in MENUS for entry in menu_entries(app, name)]
     assert {"tickets.queue", "sla.notifications", "admin.index", "routing.rules"} <= {e.endpoint for e in entries}
@@ -68,7 +87,9 @@ def test_every_link_a_role_is_shown_opens_and_nothing_it_may_open_is_missing(cli
         pages += admin_entry
         links |= set(menu_links(client.get(admin_entry[0]).get_data(as_text=True)))
     for href in sorted(links):
-        assert client.get(href).status_code == 200, f"{role} is shown {href}"
+        response = client.get(href)
+        assert response.status_code == 200, f"{role} is shown {href}"
+        assert_no_inline_script(response.get_data(as_text=True), href)
 
     with app.test_request_context():
         from flask import url_for
