@@ -17,17 +17,19 @@ def valid_pesel(pesel: str) -> bool:
 def normalise_phone(number: str, default_country: str = "48") -> str | None:
     """A phone number in E.164 (``+48660600700``), or None when it is not a plausible number.
 
-    Polish numbers are nine digits; spaces, dashes, brackets and a ``0048``/``48``
-    prefix are accepted.
+    Polish numbers are nine digits; spaces, dashes, slashes, dots, brackets, a
+    ``0048``/``48`` prefix and a leading trunk ``0`` (``0 22 206 21 21``) are accepted.
     """
     text = (number or "").strip()
-    digits = re.sub(r"[\s\-().]", "", text)
+    digits = re.sub(r"[\s\-().\/]", "", text)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if not re.fullmatch(r"\+?\d{6,15}", digits):
         return None
     if digits.startswith("+"):
         return digits if 8 <= len(digits) <= 16 else None
+    if len(digits) == 10 and digits.startswith("0"):
+        digits = digits[1:]
     if len(digits) == 9:
         return f"+{default_country}{digits}"
     if len(digits) == 11 and digits.startswith(default_country):

@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The product's areas, each wired by its helpdesk/<area>/area.py. Order matters for receivers
 # of the same signal: a new ticket is routed (and its SLA policy attached) before its
 # acknowledgement quotes the first-response deadline.
-AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "api", "staff", "demo", "admin")
+AREAS = ("web", "calendars", "tickets", "intake", "routing", "sla", "mail", "phone", "api", "staff", "demo", "admin")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team
 from helpdesk.calendars.services import ensure_shipped_calendars
+from helpdesk.phone.services import ensure_default_lines
 from helpdesk.sla.services.policies import ensure_default_policies
 from routing import defaults
 
@@ -19,7 +20,7 @@ CATEGORY_NAMES_EN = {
 
 
 def ensure_reference_data() -> bool:
-    """Create the shipped teams, categories, calendars and SLA policies that are missing; True if
+    """Create the shipped teams, categories, calendars, SLA policies and phone lines that are missing; True if
     anything was added (of the first three)."""
     added = False
     teams = {t.slug: t for t in db.session.scalars(db.select(Team))}
@@ -36,5 +37,7 @@ def ensure_reference_data() -> bool:
             added = True
     added |= ensure_shipped_calendars()
     ensure_default_policies()  # policies name calendars, so they come after them
+    db.session.flush()
+    ensure_default_lines()  # lines name teams
     db.session.commit()
     return added

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_login import current_user
@@ -9,12 +10,14 @@ from flask_wtf.csrf import CSRFError
 
 from channels import InboundContact
 from channels.identity import normalise_email, normalise_phone
+from channels.phone import OUTCOMES
 from helpdesk.intake import services as intake
 from helpdesk.web.auth import user_from_bearer
 from helpdesk.core.extensions import csrf, db
 from helpdesk.models import Category, Ticket
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES, STATUSES
 from helpdesk.models.types import utcnow
+from helpdesk.phone import services as phone
 from helpdesk.tickets import services as ticket_service
 from helpdesk.sla.services.clocks import sla_json
 
@@ -72,6 +75,7 @@ def ticket_json(ticket: Ticket, *, full: bool = False) -> dict:
     }
     if full:
         data["routing"] = ticket.routing
+        data["calls"] = [phone.call_json(c) for c in phone.calls_of_ticket(ticket.id)]
         data["messages"] = [{
             "id": m.id, "channel": m.channel, "direction": m.direction, "internal": m.internal,
             "author": m.author_name, "text": m.text, "html": m.html, "created_at": m.created_at.isoformat(),
@@ -167,6 +171,60 @@ def create_ticket():
                              language=language)
     ticket = intake.receive(raw.id, contact)
     return jsonify(ticket_json(ticket, full=True)), 201
+
+
+# --- the call log (the phone area keeps it; reports and other clients read it here) ---------------
+
+def _instant(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FieldError(name, "must be an ISO 8601 date or date and time", 400) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@bp.get("/api/v1/calls")
+def list_calls():
+    """The call log: ?since=&until= (ISO 8601, by offered time), line (E.164), outcome, agent (id),
+    direction, number (the caller), limit, offset. Leads, managers and admins see every call;
+    an agent their own."""
+    outcome = request.args.get("outcome") or None
+    if outcome is not None and outcome not in OUTCOMES:
+        raise FieldError("outcome", f"must be one of: {', '.join(OUTCOMES)}", 400)
+    direction = request.args.get("direction") or None
+    if direction not in (None, "in", "out"):
+        raise FieldError("direction", "must be 'in' or 'out'", 400)
+    line_id = None
+    if request.args.get("line"):
+        number = normalise_phone(request.args["line"])
+        line = phone.line_by_number(number) if number else None
+        if line is None:
+            raise FieldError("line", "is not one of our lines", 400)
+        line_id = line.id
+    number = None
+    if request.args.get("number"):
+        number = normalise_phone(request.args["number"])
+        if number is None:
+            raise FieldError("number", "is not a phone number", 400)
+    agent_id = _int_arg("agent", 1, 1, 2**31 - 1) if request.args.get("agent") else None
+    if g.api_user.has_role("agent"):
+        agent_id = g.api_user.id
+    filters = phone.CallFilter(since=_instant("since"), until=_instant("until"), line_id=line_id, outcome=outcome,
+                                  agent_id=agent_id, direction=direction, number=number)
+    limit, offset = _int_arg("limit", 100, 1, 1000), _int_arg("offset", 0, 0, 10**9)
+    rows = phone.call_log(filters, limit=limit, offset=offset)
+    return jsonify({"calls": [phone.call_json(c) for c in rows], "limit": limit, "offset": offset})
+
+
+@bp.get("/api/v1/tickets/<int:ticket_id>/calls")
+def ticket_calls(ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not ticket_service.can_see(g.api_user, ticket):
+        abort(404, description=f"no ticket with id {ticket_id}")
+    return jsonify({"calls": [phone.call_json(c) for c in phone.calls_of_ticket(ticket_id)]})
 
 
 @bp.get("/api/v1/openapi.json")

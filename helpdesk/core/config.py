@@ -49,6 +49,16 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SEND_MAX_ATTEMPTS": _int("MAIL_SEND_MAX_ATTEMPTS", 6),
         "MAIL_SEND_RETRY_SECONDS": _int("MAIL_SEND_RETRY_SECONDS", 60),
         "MAIL_INBOUND_TOKEN": os.environ.get("MAIL_INBOUND_TOKEN") or None,
+        # A fixed CTI webhook token (besides those of the PBXs an admin creates); optional.
+        "PHONE_WEBHOOK_TOKEN": os.environ.get("PHONE_WEBHOOK_TOKEN") or None,
+        "PHONE_WEBHOOK_REQUIRE_SIGNATURE": os.environ.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") == "1",
+        # Stored CTI events one worker job applies to their calls.
+        "PHONE_EVENT_BATCH": _int("PHONE_EVENT_BATCH", 200),
+        # How long a processing run waits for more events before it starts (fewer, fuller batches).
+        "PHONE_GATHER_MS": _int("PHONE_GATHER_MS", 100),
+        # Server-sent events for the caller panel: each open workspace holds a web thread, so only
+        # with workers that do not mind (gevent, a separate stream process); polling otherwise.
+        "PHONE_CALLER_STREAM": os.environ.get("PHONE_CALLER_STREAM") == "1",
         "CONTACT_PHONES": [p.strip() for p in os.environ.get("CONTACT_PHONES", "660 600 700,22 206 21 21").split(",")],
     }
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 import json
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from channels import InboundContact
 from helpdesk.intake import services as intake
 from helpdesk.core.extensions import db
 from helpdesk.models import Ticket, User
 from helpdesk.models.types import utcnow
+from helpdesk.phone import services as phone_service
 from helpdesk.admin.services import ensure_reference_data
 from helpdesk.tickets import services as ticket_service
 from helpdesk.staff.services import create_staff
 
+WARSAW = ZoneInfo("Europe/Warsaw")
 DEMO_PASSWORD = "demo"
 DEMO_LOGINS = [
     ("agent", "anna@demo.kontakt.pl"),
@@ -126,6 +129,11 @@ def load_demo_data(seed: int = 20251207) -> bool:
                                   dedup_key=f"demo:{n}")
         ticket = intake.receive(raw.id, contact)
         _progress(ticket, STATUS_MIX[n % len(STATUS_MIX)], staff, rng)
+    # Three weeks of calls, as the PBX reports them, for the call log and the reports; the last
+    # day's missed calls are the callbacks still to make.
+    today = now.astimezone(WARSAW).date()
+    phone_service.load_simulated_days(today - timedelta(days=21), today - timedelta(days=1), scale=0.15, seed=seed,
+                                      callbacks_since=now - timedelta(days=1))
     return True
 
 

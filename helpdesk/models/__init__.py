@@ -1,5 +1,5 @@
 """The data model. Every model module is imported here so Alembic sees all tables."""
-from helpdesk.models import calendars, mail, routing, sla, tickets  # noqa: F401
+from helpdesk.models import calendars, mail, phone, routing, sla, tickets  # noqa: F401
 from helpdesk.models.core import (  # noqa: F401
     ApiToken,
     Attachment,

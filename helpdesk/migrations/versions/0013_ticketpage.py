@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpdesk.models.types import UTCDateTime
 
 revision = '0013_ticketpage'
-down_revision = '0006'
+down_revision = '0008_phone'
 branch_labels = None
 depends_on = None
 

@@ -27,6 +27,45 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = os.environ.get("KONTAKT_SCREENSHOTS")
 
 
+class _InFlight:
+    """Counts the live server's requests in progress, so a test's end can wait for them: pages
+    that poll (the caller panel) must not be mid-request while the database is emptied."""
+
+    def __init__(self, app):
+        self.app, self.count, self.lock = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return self._streamed(body)
+
+    def _streamed(self, body):
+        """The response body as it is sent (a stream stays a stream); done when it is closed."""
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+            self._done()
+
+    def _done(self) -> None:
+        with self.lock:
+            self.count -= 1
+            self.lock.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self.lock:
+            self.lock.wait_for(lambda: self.count == 0, timeout)
+
+
+_in_flight: _InFlight | None = None
+
+
 @pytest.fixture(scope="session")
 def live_server(_session_app):
     """The session's app served over HTTP on 127.0.0.1 (a free port) from a background thread.
@@ -34,7 +73,9 @@ def live_server(_session_app):
     It shares the test database with the `app` fixture: what a test commits, the pages show; each
     request runs in its own app context in the server's threads, as under gunicorn.
     """
-    server = make_server("127.0.0.1", 0, _session_app, threaded=True)
+    global _in_flight
+    _in_flight = _InFlight(_session_app)
+    server = make_server("127.0.0.1", 0, _in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -75,6 +116,7 @@ def open_page(app, browser, live_server):
     yield open_
     for context in contexts:
         context.close()
+    _in_flight.wait_idle()  # a request the closed pages started finishes before the database is emptied
 
 
 @pytest.fixture

@@ -94,8 +94,9 @@ def test_every_link_a_role_is_shown_opens_and_nothing_it_may_open_is_missing(cli
     with app.test_request_context():
         from flask import url_for
 
+        # entries drawn by a template of their own (a count, a panel) are checked by the walk above
         expected = {url_for(entry.endpoint) for name in MENUS for entry in menu_entries(app, name)
-                    if role in app.view_functions[entry.endpoint].allowed_roles}
+                    if entry.template is None and role in app.view_functions[entry.endpoint].allowed_roles}
     assert expected <= links, f"{role} may open {expected - links} but is not shown them"
     if role == "agent":
         assert not admin_entry  # nothing of the administration: every screen there answers 403 to agents

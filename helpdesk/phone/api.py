@@ -1,0 +1,38 @@
+"""The CTI webhook PBXs post their call events to (the call log's JSON is in the api area)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from channels.phone import SIGNATURE_HEADER, signature_valid
+from helpdesk.phone import services
+
+bp = Blueprint("phone_api", __name__)
+MAX_STORED_BODY = 64 * 1024  # larger is no CTI event: refused unstored (413); up to it stored, a dead letter if > 16 KB  # token in the URL, no session: CSRF-exempt (see area.py)
+
+
+@bp.post("/api/v1/cti/<token>")
+def cti_event(token: str):
+    """One generic CTI event (Zammad-compatible), form-encoded or JSON.
+
+    Answers ``{}`` (or ``{"action": "reject", "reason": "busy"}`` to a newCall from a blocked
+    number); 400 with the reason for a malformed event (kept as a dead letter); 401 for an
+    unknown token or a missing/wrong signature.
+    """
+    sender = services.sender_for(token)
+    if sender is None:
+        return jsonify({"error": "unauthorized", "message": "Unknown CTI token."}), 401
+    if (request.content_length or 0) > MAX_STORED_BODY:
+        return jsonify({"error": "too-large", "message": f"An event is at most {MAX_STORED_BODY} bytes; "
+                                                          "this one was not stored."}), 413
+    body = request.get_data(cache=False)
+    header = request.headers.get(SIGNATURE_HEADER)
+    if header is not None or sender.require_signature:
+        if not signature_valid(services.signing_secret(sender.hashed_token), body, header):
+            return jsonify({"error": "unauthorized",
+                            "message": f"The {SIGNATURE_HEADER} header is missing or does not match the body."}), 401
+    taken = services.take_event(sender, body, request.headers.get("Content-Type", ""))
+    if taken.reason:
+        return jsonify({"error": "invalid", "message": taken.reason, "event_id": taken.event_id}), 400
+    if taken.reject:
+        return jsonify({"action": "reject", "reason": "busy"})
+    return jsonify({})
