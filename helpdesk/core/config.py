@@ -87,6 +87,10 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "QUEUE_DUE_SOON_MINUTES": _int("QUEUE_DUE_SOON_MINUTES", 60),
         "QUEUE_DUPLICATE_HOURS": _int("QUEUE_DUPLICATE_HOURS", 72),
         "QUEUE_REFRESH_SECONDS": _int("QUEUE_REFRESH_SECONDS", 10),
+        # An "available" agent who has done nothing in the workspace this long becomes "away".
+        "PRESENCE_IDLE_MINUTES": _int("PRESENCE_IDLE_MINUTES", 15),
+        # How often an open ticket page asks who else is viewing it and whether it changed.
+        "TICKET_HEARTBEAT_SECONDS": _int("TICKET_HEARTBEAT_SECONDS", 15),
         # Stored web-form contacts one worker job opens tickets for (and routes together).
         "INTAKE_BATCH": _int("INTAKE_BATCH", 100),
         # How long a receiving run waits for more contacts before it starts (fewer, fuller batches).

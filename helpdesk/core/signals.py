@@ -22,3 +22,6 @@ sla_policy_changed = _signals.signal("sla-policy-changed")  # sender: policy nam
 
 # questions: receivers answer with a value (signal.send returns (receiver, value) pairs)
 calendar_preview = _signals.signal("calendar-preview")  # sender: calendar name; calendar=the changed Calendar
+# sender: Ticket; receivers answer with a list of tickets.services.TimelineEntry (e.g. the phone area its
+# calls), which the ticket page shows among the messages in time order
+ticket_timeline = _signals.signal("ticket-timeline")

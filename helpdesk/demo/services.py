@@ -170,6 +170,16 @@ class _Story:
     steps: list[tuple[datetime, str]] = field(default_factory=list)  # (when, what) after the first contact
     ticket_id: int | None = None
 
+CANNED = [
+    ("Potwierdzenie przyjęcia", "pl", "Dzień dobry {customer_name},\n\ndziękujemy za wiadomość. Zgłoszenie {ticket_number} "
+     "jest u nas w realizacji; odpowiemy {due}.\n\nPozdrawiamy\nBiuro Obsługi Klienta"),
+    ("Reset hasła", "pl", "Dzień dobry {customer_name},\n\nhasło można ustawić na nowo linkiem „Nie pamiętam hasła” "
+     "na stronie logowania. Jeśli e-mail nie dotrze w ciągu kilku minut, prosimy o odpowiedź na tę wiadomość "
+     "(zgłoszenie {ticket_number})."),
+    ("Request received", "en", "Hello {customer_name},\n\nthank you for your message. We are working on request "
+     "{ticket_number} and will answer {due}.\n\nKind regards\nCustomer Service"),
+]
+
 
 def load_demo_data(seed: int = 20251207) -> bool:
     """Load the demo once; returns False (changing nothing) when it is already there."""
@@ -180,6 +190,9 @@ def load_demo_data(seed: int = 20251207) -> bool:
     for email, name, role, teams, skills, languages, presence in STAFF:
         staff[email] = create_staff(email=email, name=name, role=role, password=DEMO_PASSWORD, teams=teams,
                                     skills=skills, languages=languages, presence=presence)
+    lead = next(user for user in staff.values() if user.role == "manager")
+    for title, language, body in CANNED:
+        ticket_service.save_canned_response(lead, title=title, language=language, body=body)
     rng = random.Random(seed)
     stories = _stories(rng, utcnow())
     timeline = sorted([(story.received_at, 0, n, "contact") for n, story in enumerate(stories)]

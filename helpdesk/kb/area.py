@@ -2,12 +2,16 @@
 commands and the minute sweep that counts contacts deflected by an opened article."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from helpdesk.core import periodic
 from helpdesk.kb import cli, services, views
+from helpdesk.web.helpers import add_menu_entry
 
 
 def init_app(app) -> None:
     app.register_blueprint(views.bp)
+    add_menu_entry(app, "admin", "kb.admin_list", _l("Help articles"), position=25)
     app.cli.add_command(cli.kb)
     periodic.register(app, services.decide_left)
     app.add_template_global(views.public_url, "kb_public_url")

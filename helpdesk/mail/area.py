@@ -4,11 +4,14 @@ filter folding quoted history.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from channels.email import split_quoted
 from helpdesk.core import periodic, signals
 from helpdesk.core.extensions import csrf
 from helpdesk.mail import api, cli, views
 from helpdesk.mail.services import inbound, outbound
+from helpdesk.web.helpers import add_menu_entry
 
 
 def init_app(app) -> None:
@@ -19,6 +22,9 @@ def init_app(app) -> None:
     periodic.register(app, outbound.retry_deliveries)
     csrf.exempt(api.bp)  # called by mail servers with a token, not from a browser
     app.register_blueprint(views.bp)
+    add_menu_entry(app, "admin", "mail.mailboxes", _l("Mailboxes"), position=40)
+    add_menu_entry(app, "admin", "mail.quarantine", _l("Quarantine"), position=41)
+    add_menu_entry(app, "admin", "mail.outbox", _l("Outgoing mail"), position=42)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.mail)
     app.add_template_filter(split_quoted)

@@ -76,6 +76,9 @@ class User(UserMixin, db.Model):
     capacity: Mapped[dict] = mapped_column(JSON, default=lambda: {"email": 10, "webform": 10, "phone": 3})
     shift_calendar: Mapped[str | None] = mapped_column(String(64))
     presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the agent last did something in the workspace; the routing sweep drops an idle
+    # "available" agent to "away" (see routing.services.drop_idle_to_away).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every session's login (see get_id): raised at logout, on a new password and on
@@ -197,6 +200,9 @@ class Ticket(db.Model):
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the nearest running SLA deadline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking of staff edits: the version a form was filled in against must still be
+    # the ticket's, else the edit is refused (tickets.services.check_version).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     category: Mapped[Category | None] = relationship()
     team: Mapped[Team | None] = relationship()

@@ -70,19 +70,21 @@ class SlaEvent(db.Model):
 
 
 class Notification(db.Model):
-    """An SLA warning or breach for one member of staff, in the app and (in opening hours) by e-mail."""
+    """An SLA warning or breach for one member of staff, in the app and (in opening hours) by e-mail;
+    also an @mention of them in an internal note (kind "mention", clock empty, the note's message)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # "warning" or "breach"
+    kind: Mapped[str] = mapped_column(String(16))  # "warning", "breach" or "mention"
     clock: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the next opening of the team
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
 
     user: Mapped[User] = relationship(lazy="selectin")
     ticket: Mapped[Ticket] = relationship(lazy="selectin")

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from channels.phone import display_number
-    from helpdesk.core import periodic
+    from helpdesk.core import periodic, signals
     from helpdesk.core.extensions import csrf
     from helpdesk.phone import api, cli, jobs, views
+    from helpdesk.web.helpers import add_menu_entry
 
     csrf.exempt(api.bp)  # posted by PBXs with a token in the URL, never from a browser session
     app.register_blueprint(views.bp)
@@ -16,3 +19,13 @@ def init_app(app) -> None:
     app.add_template_filter(display_number, "phone_number")
     periodic.register(app, jobs.sweep)
     app.cli.add_command(cli.phone)
+    add_menu_entry(app, "top", "phone.callbacks", _l("Callbacks"), position=10)
+    add_menu_entry(app, "top", "phone.call_log", _l("Calls"), position=11)
+    add_menu_entry(app, "top", "phone.log_manual", _l("Log a call"), position=12)
+    add_menu_entry(app, "top", "phone.now", _l("Phone"), position=95, template="phone/_nav.html")
+    for position, (endpoint, label) in enumerate([
+            ("phone.lines", _l("Phone lines")), ("phone.pbxes", _l("PBXs and tokens")),
+            ("phone.agent_phones", _l("Agents' extensions")), ("phone.blocked", _l("Blocked numbers")),
+            ("phone.dead_letters", _l("Rejected call events"))], start=60):
+        add_menu_entry(app, "admin", endpoint, label, position=position)
+    signals.ticket_timeline.connect(views.calls_in_timeline, weak=False)

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 
 from channels.identity import normalise_phone
 from channels.phone import OUTCOMES, display_number
+from helpdesk.tickets.services import TimelineEntry
 from helpdesk.web.auth import STAFF, roles_required
 from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, Ticket, User
@@ -234,6 +235,12 @@ def phone_ticket(ticket: Ticket) -> dict:
         dial = services.dial_url(callback.number, current_user, callback.line)
     return {"calls": services.calls_of_ticket(ticket.id), "callback": callback, "dial": dial,
             "attempt_form": AttemptForm(prefix="attempt") if callback is not None else None}
+
+
+def calls_in_timeline(ticket: Ticket, **_) -> list[TimelineEntry]:
+    """The ticket's calls for its conversation, among the messages in time order."""
+    return [TimelineEntry(call.offered_at, "phone/_call_entry.html", call)
+            for call in services.calls_of_ticket(ticket.id) if call.offered_at is not None]
 
 
 def template_helpers() -> dict:

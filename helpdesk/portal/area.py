@@ -5,12 +5,16 @@ contact form's confirmation page and in the acknowledgement e-mail.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from helpdesk.core import periodic, signals
 from helpdesk.portal import jobs, services, views
+from helpdesk.web.helpers import add_menu_entry
 
 
 def init_app(app) -> None:
     app.register_blueprint(views.bp)
+    add_menu_entry(app, "admin", "portal.staff_settings", _l("Customer zone"), position=60)
     signals.message_added.connect(services.on_message_added)
     signals.status_changed.connect(services.on_status_changed)
     signals.ticket_committed.connect(jobs.on_ticket_committed)

@@ -506,10 +506,36 @@ def set_presence(user: User, presence: str) -> None:
         raise RoutingError("unknown-presence")
     if presence != user.presence:
         user.presence = presence
-        user.presence_changed_at = utcnow()
+        user.presence_changed_at = user.last_seen_at = utcnow()
         db.session.commit()
         if presence == "available":
             jobs.enqueue(redistribute_for_agent, user.id)
+
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def seen(user: User, now: datetime | None = None) -> None:
+    """The agent did something in the workspace: remember when, at most one write a minute."""
+    now = now or utcnow()
+    if user.last_seen_at is None or now - user.last_seen_at >= LAST_SEEN_RESOLUTION:
+        db.session.execute(update(User).where(User.id == user.id).values(last_seen_at=now))
+        db.session.commit()
+        user.last_seen_at = now
+
+
+def drop_idle_to_away(now: datetime | None = None) -> list[int]:
+    """"available" agents who did nothing in the workspace for PRESENCE_IDLE_MINUTES become
+    "away", so routing stops handing them tickets (part of the minute sweep). Returns their ids."""
+    now = now or utcnow()
+    idle_since = now - timedelta(minutes=current_app.config["PRESENCE_IDLE_MINUTES"])
+    ids = db.session.scalars(update(User).where(
+        User.presence == "available", User.last_seen_at.is_not(None), User.last_seen_at < idle_since)
+        .values(presence="away", presence_changed_at=now).returning(User.id)).all()
+    db.session.commit()
+    if ids:
+        log.info("presence: %d idle agents now away", len(ids))
+    return list(ids)
 
 
 def pin(ticket_id: int, agent_id: int | None, actor: User) -> Ticket:

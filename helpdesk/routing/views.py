@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from routing import RuleSetError
 from helpdesk.routing import services as routing_service
-from helpdesk.web.auth import LEADS, STAFF, roles_required, safe_next
+from helpdesk.web.auth import LEADS, STAFF, is_passive_request, roles_required, safe_next
 from helpdesk.tickets.views import visible_ticket_or_404
 from helpdesk.routing.forms import (AgentRoutingForm, ButtonForm, PinForm, PresenceForm, RenameTeamForm,
                                     RulesForm, TeamForm)
@@ -23,6 +24,8 @@ from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, Ticket, User
 from helpdesk.models.core import CHANNELS
 from helpdesk.models.routing import RuleSetVersion
+from helpdesk.models.sla import SlaPolicy
+from helpdesk.web.helpers import PRIORITY_LABELS, label_of
 from helpdesk.models.types import utcnow
 from helpdesk.audit.services import record
 
@@ -182,7 +185,8 @@ def agent(user_id: int):
         abort(404)
     form = AgentRoutingForm()
     form.teams.choices = [(t.slug, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
-    form.skills.choices = [(c.slug, c.name_pl) for c in db.session.scalars(select(Category).order_by(Category.id))]
+    locale = str(get_locale())
+    form.skills.choices = [(c.slug, c.name(locale)) for c in db.session.scalars(select(Category).order_by(Category.id))]
     if request.method == "POST" and not current_user.has_role("admin"):
         abort(403)
     if form.validate_on_submit():
@@ -242,6 +246,42 @@ TIE_BREAK_LABELS = {
 }
 
 
+ACTION_LABELS = {"category": _l("category"), "priority": _l("priority"), "team": _l("team"), "tags": _l("tags"),
+                 "sla_policy": _l("SLA policy")}
+
+
+class _Names:
+    """Names for the slugs a routing trace keeps (categories, teams, SLA policies), in the page's language."""
+
+    def __init__(self):
+        locale = str(get_locale())
+        self.category = {c.slug: c.name(locale) for c in db.session.scalars(select(Category))}
+        self.team = dict(db.session.execute(select(Team.slug, Team.name)).all())
+        self.sla_policy = {p.name: p.title or p.name for p in db.session.scalars(select(SlaPolicy))}
+
+    def value(self, key: str, value) -> str:
+        if key == "priority":
+            return label_of(PRIORITY_LABELS, value)
+        if key == "tags":
+            return ", ".join(value) if not isinstance(value, str) else value
+        table = getattr(self, key, None) or {}
+        return table.get(value, value) if value else "—"
+
+    def note(self, note: str) -> str:
+        """A note of the trace (English, as the routing package words it) in the page's language."""
+        if note == "no rule matched":
+            return _("No rule matched.")
+        for prefix, label in (("no rule set a team; kept team ", _l("No rule set a team; the ticket kept %(team)s.")),
+                              ("no rule set a team; default team ", _l("No rule set a team; the default team is %(team)s."))):
+            if note.startswith(prefix):
+                return str(label) % {"team": self.value("team", note[len(prefix):])}
+        return note
+
+    def actions(self, actions: dict) -> list[str]:
+        """A rule's actions as "team: Obsługa klienta", one per action."""
+        return [f"{label_of(ACTION_LABELS, key)}: {self.value(key, value)}" for key, value in actions.items()]
+
+
 def presence_form() -> PresenceForm:
     form = PresenceForm(prefix="presence", formdata=None)
     form.presence.choices = [(k, str(v)) for k, v in PRESENCE_LABELS.items()]
@@ -271,10 +311,11 @@ def explanation(ticket: Ticket) -> dict | None:
     candidates = assignment.get("candidates") or []
     ids = {c["agent_id"] for c in candidates} | {routing.get("assignee_id")}
     names = {u.id: u.name for u in db.session.scalars(db.select(User).where(User.id.in_(ids - {None})))}
+    slugs = _Names()
     return {
         "mode": trace.get("mode"),
-        "rules": trace.get("rules") or [],
-        "notes": trace.get("notes") or [],
+        "rules": [dict(r, action_texts=slugs.actions(r.get("actions") or {})) for r in trace.get("rules") or []],
+        "notes": [slugs.note(n) for n in trace.get("notes") or []],
         "status": STATUS_LABELS.get(assignment.get("status"), assignment.get("status")),
         "assignee": names.get(routing.get("assignee_id")),
         "tie_break": TIE_BREAK_LABELS.get(assignment.get("tie_break")),
@@ -283,12 +324,22 @@ def explanation(ticket: Ticket) -> dict | None:
         "not_in_team": len(assignment.get("not_in_team") or []),
         "requeued": routing.get("requeued"),
         "decision": routing,
+        "result": [slugs.value("category", routing.get("category")), label_of(PRIORITY_LABELS, routing.get("priority")),
+                   slugs.value("team", routing.get("team"))]
+        + ([_("SLA policy: %(name)s", name=slugs.value("sla_policy", routing["sla_policy"]))]
+           if routing.get("sla_policy") else []),
     }
 
 
 def template_helpers() -> dict:
     return {"routing_explanation": explanation, "routing_pin_form": pin_form,
-            "routing_presence_form": presence_form}
+            "routing_presence_form": presence_form, "PRESENCE_LABELS": PRESENCE_LABELS}
+
+
+def note_activity() -> None:
+    """Before each request of logged-in staff, but not the page's own polls: they are active."""
+    if current_user.is_authenticated and request.endpoint not in (None, "static") and not is_passive_request():
+        routing_service.seen(current_user)
 
 
 @bp.post("/agent/presence")

@@ -6,6 +6,7 @@ ticket's priority (agent, routing, escalation) retargets its resolution clock.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from helpdesk.sla.services import clocks
 from helpdesk.sla.services import recalc
 from helpdesk.sla import views
 from helpdesk.core import jobs
+from helpdesk.web.helpers import add_menu_entry
 
 PRIORITY_CHANGED = "sla_priority_changed"  # session.info key: tickets whose priority changed
 
@@ -37,6 +39,9 @@ def init_app(app) -> None:
         event.listen(Session, "after_soft_rollback", _after_rollback)
     periodic.register(app, alerts.sweep)
     app.register_blueprint(views.bp)
+    add_menu_entry(app, "top", "sla.notifications", _l("Notifications"), position=90,
+                   template="agent/_sla_nav.html")
+    add_menu_entry(app, "admin", "sla.policies", _l("SLA policies"), position=30)
     app.add_template_filter(views.working_time)
     app.add_template_filter(views.answer_by)
     app.add_template_filter(views.reason_label, "sla_reason")
@@ -44,6 +49,7 @@ def init_app(app) -> None:
     app.add_template_global(clocks.clock_views, "sla_clocks")
     app.add_template_global(clocks.history, "sla_history")
     app.add_template_global(clocks.first_response_due)
+    app.add_template_global(views.policy_title, "sla_policy_title")
     app.add_template_global(lambda: alerts.unread_count(current_user), "sla_unread")
     app.jinja_env.globals.update(SLA_CLOCK_LABELS=clocks.CLOCK_LABELS, SLA_STATE_LABELS=views.STATE_LABELS,
                                  SLA_ACTION_LABELS=views.ACTION_LABELS)

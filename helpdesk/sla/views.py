@@ -215,6 +215,12 @@ def sla_summaries(tickets) -> dict[int, dict]:
     return result
 
 
+def policy_title(name: str) -> str:
+    """The name staff read for an SLA policy: its title, else its short name."""
+    title = db.session.scalar(db.select(SlaPolicy.title).filter_by(name=name))
+    return title or name
+
+
 def answer_by(due: datetime) -> str:
     """The promise as the acknowledgement e-mail words it: "do wtorku, 9 grudnia 2026, 14:30"."""
     return format_due(due, str(get_locale()))

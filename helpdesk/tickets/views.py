@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import json
 import time
+from io import BytesIO
 
 from flask import (Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
-                   request, url_for)
+                   request, send_file, session, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from helpdesk.web.auth import LEADS, STAFF, roles_required, safe_next
+
+from helpdesk.web.auth import LEADS, STAFF, passive, roles_required, safe_next
 from helpdesk.web.forms import KontaktForm
 from helpdesk.core.extensions import db
 from helpdesk.customers import services as customer_service
 from helpdesk.models.customers import CustomerMergeProposal
 from helpdesk.models.mail import Acknowledgement
-from helpdesk.tickets.forms import BulkForm, ReplyForm, SavedFilterForm, StatusForm, TicketFieldsForm
+from helpdesk.tickets.forms import (BulkForm, CannedResponseForm, MergeForm, NoteForm, ReplyForm, SavedFilterForm,
+                                    SplitForm, StatusForm, TicketFieldsForm)
 from helpdesk.models import Category, Team, Ticket, TicketEvent, User
+from helpdesk.models.tickets import CannedResponse
 from helpdesk.models.core import CHANNELS, PRIORITIES, STATUSES
 from helpdesk.tickets import queue as queue_query
 from helpdesk.tickets import search
@@ -46,6 +50,17 @@ ERRORS = {
     "transition-not-allowed": _l("This status change is not allowed."),
     "unknown-status": _l("Unknown status."),
     "unknown-agent": _l("Unknown agent."),
+    "conflict": _l("Someone else changed this ticket while you had it open, so your change was not saved. "
+                   "The page now shows the ticket as it is; make your change again if it is still needed."),
+    "no-such-ticket": _l("There is no ticket with this number that you may open."),
+    "merge-into-itself": _l("A ticket cannot be merged into itself."),
+    "merge-into-merged": _l("That ticket was merged into this one; it cannot take this one back."),
+    "no-such-message": _l("There is no such message on this ticket."),
+    "split-not-customer": _l("Only a customer's message can be moved to a new ticket."),
+    "split-first-message": _l("The ticket's first message is its request; only a later message can be moved "
+                              "to a new ticket."),
+    "unknown-variable": _l("The text uses a variable that does not exist; use {customer_name}, "
+                           "{ticket_number} or {due}."),
 }
 BULK_LABELS = {
     "assign": _l("Assign to"), "status": _l("Change status"), "category": _l("Change category"),
@@ -229,49 +244,184 @@ def visible_ticket_or_404(ticket_id: int) -> Ticket:
     return item
 
 
+def _error_text(exc: ticket_service.TicketError) -> str:
+    return str(ERRORS.get(str(exc), _l("The change could not be made.")))
+
+
 @bp.route("/agent/tickets/<int:ticket_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def ticket(ticket_id: int):
     item = visible_ticket_or_404(ticket_id)
-    reply_form = ReplyForm(prefix="reply")
-    status_form = StatusForm(prefix="status")
-    status_form.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]
-    fields_form = _fields_form(item)
+    forms = _forms(item)
+    status = 200
     if request.method == "POST":
         try:
-            if "reply-text" in request.form and reply_form.validate_on_submit():
-                ticket_service.reply(item.id, current_user, reply_form.text.data,
-                                     internal=reply_form.kind.data == "note")
-                flash(_("Note saved.") if reply_form.kind.data == "note" else _("Reply sent."), "ok")
-                return redirect(url_for("tickets.ticket", ticket_id=item.id))
-            if "status-status" in request.form and status_form.validate_on_submit():
-                ticket_service.change_status(item.id, current_user, status_form.status.data)
-                flash(_("Status changed."), "ok")
-                return redirect(url_for("tickets.ticket", ticket_id=item.id))
-            if "fields-category" in request.form and fields_form.validate_on_submit():
-                ticket_service.update_fields(
-                    item.id, current_user, category=fields_form.category.data or None,
-                    priority=fields_form.priority.data, team=fields_form.team.data or None,
-                    assignee_id=int(fields_form.assignee.data) if fields_form.assignee.data else None)
-                flash(_("Ticket updated."), "ok")
-                return redirect(url_for("tickets.ticket", ticket_id=item.id))
+            done = _handle_post(item, forms)
+            if done is not None:
+                return done
+        except ticket_service.TicketConflict as exc:
+            db.session.rollback()
+            flash(_error_text(exc), "error")
+            item = visible_ticket_or_404(ticket_id)
+            forms = _forms(item, fresh=True)
+            status = 409
         except ticket_service.TicketError as exc:
-            flash(str(ERRORS.get(str(exc), _l("The change could not be made."))), "error")
-    status_form.status.data = item.status
-    if request.method == "GET":
-        fields_form.category.data = item.category.slug if item.category else ""
-        fields_form.priority.data = item.priority
-        fields_form.team.data = item.team.slug if item.team else ""
-        fields_form.assignee.data = str(item.assignee_id or "")
-    history = db.session.scalars(ticket_service.visible_tickets(current_user).where(
-        Ticket.customer_id == item.customer_id, Ticket.id != item.id)
-        .order_by(Ticket.created_at.desc()).limit(20)).all() if item.customer_id else []
+            db.session.rollback()
+            flash(_error_text(exc), "error")
+            item = visible_ticket_or_404(ticket_id)
+            status = 422
+        else:
+            status = 422  # a form did not validate: its errors are shown next to its fields
+    return _render_ticket(item, forms), status
+
+
+def _handle_post(item: Ticket, forms: dict):
+    """Run the change the posted form asks for; a redirect when done, None when the form is invalid."""
+    back = redirect(url_for("tickets.ticket", ticket_id=item.id))
+    if "reply-text" in request.form and forms["reply"].validate_on_submit():
+        ticket_service.reply(item.id, current_user, forms["reply"].text.data)
+        flash(_("Reply sent."), "ok")
+        return back
+    if "note-text" in request.form and forms["note"].validate_on_submit():
+        message = ticket_service.reply(item.id, current_user, forms["note"].text.data, internal=True)
+        flash(_("Note saved."), "ok")
+        if message.mentioned:
+            flash(_("Notified: %(names)s.", names=", ".join(u.name for u in message.mentioned)), "ok")
+        return back
+    if "status-status" in request.form and forms["status"].validate_on_submit():
+        ticket_service.change_status(item.id, current_user, forms["status"].status.data,
+                                     expected_version=forms["status"].version.data)
+        flash(_("Status changed."), "ok")
+        return back
+    if "fields-category" in request.form and forms["fields"].validate_on_submit():
+        form = forms["fields"]
+        ticket_service.update_fields(
+            item.id, current_user, category=form.category.data or None,
+            priority=form.priority.data, team=form.team.data or None,
+            assignee_id=int(form.assignee.data) if form.assignee.data else None,
+            tags=(form.tags.data or "").split(","), expected_version=form.version.data)
+        flash(_("Ticket updated."), "ok")
+        return back
+    if "merge-target" in request.form and forms["merge"].validate_on_submit():
+        target_id = Ticket.id_from_number(forms["merge"].target.data)
+        if target_id is None and forms["merge"].target.data.strip().isdigit():
+            target_id = Ticket.id_from_number("KT-" + forms["merge"].target.data.strip())
+        if target_id is None:
+            raise ticket_service.TicketError("no-such-ticket")
+        target = ticket_service.merge(item.id, target_id, current_user,
+                                      expected_version=forms["merge"].version.data)
+        flash(_("Merged into %(number)s.", number=target.number), "ok")
+        return redirect(url_for("tickets.ticket", ticket_id=target.id))
+    if "split-message_id" in request.form and forms["split"].validate_on_submit():
+        message_id = forms["split"].message_id.data
+        if not any(m.id == message_id for m in item.messages):
+            raise ticket_service.TicketError("no-such-message")
+        new = ticket_service.split(message_id, current_user)
+        flash(_("The message is now ticket %(number)s.", number=new.number), "ok")
+        return redirect(url_for("tickets.ticket", ticket_id=new.id))
+    return None
+
+
+def _forms(item: Ticket, *, fresh: bool = False) -> dict:
+    """The page's forms; ``fresh``: filled from the ticket as it is, not from what was posted."""
+    formdata = None if fresh else request.form if request.method == "POST" else None
+    status = StatusForm(prefix="status", formdata=formdata)
+    status.status.choices = [(s, str(STATUS_LABELS[s])) for s in STATUSES]
+    forms = {"reply": ReplyForm(prefix="reply", formdata=formdata), "note": NoteForm(prefix="note", formdata=formdata),
+             "status": status, "fields": _fields_form(item, formdata), "merge": MergeForm(prefix="merge", formdata=formdata),
+             "split": SplitForm(prefix="split", formdata=formdata)}
+    if formdata is None:
+        status.status.data = item.status
+        fields = forms["fields"]
+        fields.category.data = item.category.slug if item.category else ""
+        fields.priority.data = item.priority
+        fields.team.data = item.team.slug if item.team else ""
+        fields.assignee.data = str(item.assignee_id or "")
+        fields.tags.data = ", ".join(item.tags or [])
+        canned = request.args.get("canned", type=int)
+        if canned:  # "Insert" without JavaScript: the reply box starts with the filled-in text
+            response = db.session.get(CannedResponse, canned)
+            if response is not None and response.active:
+                forms["reply"].text.data = ticket_service.fill_canned(response.body, item, response.language)
+        for name in ("status", "fields", "merge"):  # the version the page shows
+            forms[name].version.data = item.version
+    return forms
+
+
+def _render_ticket(item: Ticket, forms: dict):
+    locale = str(get_locale())
+    page = max(request.args.get("others", 1, type=int), 1)
+    others, others_total = ticket_service.customer_tickets(item, current_user, page=page)
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
-    acknowledgement = db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=item.id))
-    return render_template("agent/ticket.html", ticket=item, reply_form=reply_form, status_form=status_form,
-                           fields_form=fields_form, history=history, events=zip(events, _event_texts(events)),
-                           acknowledgement=acknowledgement)
+    identity = ticket_service.customer_identity(item)
+    revealed = identity.pesel if session.get("pesel_shown") == item.id and session.pop("pesel_shown") else None
+    canned = [(c, ticket_service.fill_canned(c.body, item, c.language))
+              for c in ticket_service.canned_responses()]
+    return render_template(
+        "agent/ticket.html", ticket=item, forms=forms, reply_form=forms["reply"], note_form=forms["note"],
+        status_form=forms["status"], fields_form=forms["fields"], merge_form=forms["merge"],
+        split_form=forms["split"], others=others, others_total=others_total, others_page=page,
+        others_pages=max((others_total + 9) // 10, 1), identity=identity,
+        revealed_pesel=revealed, viewers=ticket_service.seen_viewing(item.id, current_user),
+        events=zip(events, _event_texts(events)), canned=canned, locale=locale,
+        timeline=ticket_service.timeline(item),
+        mention_handle=ticket_service.mention_handle,
+        acknowledgement=db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=item.id)))
+
+
+# Attachments shown in the browser; everything else is only offered for download.
+INLINE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff", "image/gif": b"GIF8",
+                "application/pdf": b"%PDF"}
+
+
+def previewable(media_type: str) -> bool:
+    return media_type in INLINE_TYPES
+
+
+@bp.get("/agent/attachments/<int:attachment_id>/<path:filename>")
+@roles_required(*STAFF)
+def attachment(attachment_id: int, filename: str):
+    """An attachment's bytes, to staff who may see its ticket. Images and PDFs whose bytes are
+    what their type says open in the browser (unless ?download); anything else downloads."""
+    found = ticket_service.attachment_for(current_user, attachment_id)
+    if found is None:
+        abort(404)
+    item, content = found
+    magic = INLINE_TYPES.get(item.media_type)
+    inline = magic is not None and content.startswith(magic) and "download" not in request.args
+    media_type = item.media_type if inline or "/" in item.media_type else "application/octet-stream"
+    response = send_file(BytesIO(content), mimetype=media_type, as_attachment=not inline,
+                         download_name=item.filename or "attachment", max_age=0, etag=item.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    if not inline:
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.post("/agent/tickets/<int:ticket_id>/pesel")
+@roles_required(*STAFF)
+def reveal_pesel(ticket_id: int):
+    """The full PESEL, recorded in the audit trail; JSON for the page's script, else the page again."""
+    item = visible_ticket_or_404(ticket_id)
+    if not KontaktForm().validate_on_submit():
+        abort(400)
+    pesel = ticket_service.reveal_pesel(item, current_user)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"pesel": pesel})
+    session["pesel_shown"] = item.id  # shown once on the page that follows (the number itself stays out of the cookie)
+    return redirect(url_for("tickets.ticket", ticket_id=item.id) + "#customer")
+
+
+@bp.post("/agent/tickets/<int:ticket_id>/viewers")
+@roles_required(*STAFF)
+@passive
+def viewers(ticket_id: int):
+    """The page's heartbeat: who else has the ticket open, and its version (changed: reload)."""
+    item = visible_ticket_or_404(ticket_id)
+    others = ticket_service.seen_viewing(item.id, current_user)
+    return jsonify({"viewers": [u.name for u in others], "version": item.version})
 
 
 
@@ -301,6 +451,8 @@ EVENT_LABELS = {
     "priority": _l("priority"), "category": _l("category"), "team": _l("team"), "assignee": _l("agent"),
     "tags": _l("tags added"), "pinned": _l("pinned to the agent"), "unpinned": _l("unpinned"),
     "customer-merged": _l("customers merged (the same person)"),
+    "merged-into": _l("merged into"), "merged-from": _l("merged from"), "split-from": _l("split off from"),
+    "split-into": _l("a message moved to a new ticket"),
 }
 
 
@@ -325,14 +477,18 @@ def _event_texts(events: list[TicketEvent]) -> list[str]:
             text += " → " + values[event.kind](data["new"])
         elif event.kind == "tags":
             text += ": " + ", ".join(data.get("added", []))
+            if data.get("removed"):
+                text += " · " + _("removed: %(tags)s", tags=", ".join(data["removed"]))
+        elif "number" in data:
+            text += " " + data["number"]
         if data.get("by") == "routing":
             text += " (" + _("routing") + ")"
         texts.append(text)
     return texts
 
 
-def _fields_form(item: Ticket) -> TicketFieldsForm:
-    form = TicketFieldsForm(prefix="fields")
+def _fields_form(item: Ticket, formdata=None) -> TicketFieldsForm:
+    form = TicketFieldsForm(prefix="fields", formdata=formdata)
     locale = str(get_locale())
     form.category.choices = [("", "—")] + [(c.slug, c.name(locale)) for c in
                                            db.session.scalars(db.select(Category).order_by(Category.id))]
@@ -342,3 +498,32 @@ def _fields_form(item: Ticket) -> TicketFieldsForm:
         db.select(User).filter_by(active=True).order_by(User.name))]
     return form
 
+
+# --- canned responses (team leads and above) ------------------------------------------------
+
+@bp.route("/admin/canned-responses", methods=["GET", "POST"])
+@bp.route("/admin/canned-responses/<int:response_id>", methods=["GET", "POST"])
+@roles_required(*LEADS)
+def canned_responses(response_id: int | None = None):
+    item = db.session.get(CannedResponse, response_id) if response_id else None
+    if response_id and item is None:
+        abort(404)
+    form = CannedResponseForm(obj=item if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = ticket_service.save_canned_response(
+                current_user, title=form.title.data, language=form.language.data, body=form.body.data,
+                active=form.active.data, response_id=response_id)
+        except ticket_service.TicketError as exc:
+            db.session.rollback()
+            form.body.errors.append(_error_text(exc))
+            status = 422
+        else:
+            flash(_("Canned response saved."), "ok")
+            return redirect(url_for("tickets.canned_responses", response_id=saved.id))
+    elif request.method == "POST":
+        status = 422
+    rows = ticket_service.canned_responses(active_only=False)
+    return render_template("admin/canned_responses.html", form=form, item=item, responses=rows,
+                           variables=ticket_service.CANNED_VARIABLES), status

@@ -81,7 +81,11 @@ def user_from_bearer() -> User | None:
 
 
 def roles_required(*roles: str):
-    """Allow the view only to logged-in staff with one of the roles (403 otherwise)."""
+    """Allow the view only to logged-in staff with one of the roles (403 otherwise).
+
+    The roles stay on the view (``allowed_roles``), so navigation shows a link only to those
+    it will answer (see `may_open`) and a test can walk every endpoint.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -92,9 +96,35 @@ def roles_required(*roles: str):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
 
     return decorator
+
+
+def may_open(endpoint: str, user=None) -> bool:
+    """Whether ``user`` (the logged-in one by default) gets past the role check of ``endpoint``:
+    the one answer navigation asks before it shows a link."""
+    user = current_user if user is None else user
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    roles = getattr(view, "allowed_roles", None)
+    if roles is None:
+        return True
+    return bool(user and user.is_authenticated and user.has_role(*roles))
+
+
+def passive(view):
+    """Mark a view the page calls by itself (a heartbeat, a poll): not activity of the user,
+    so it does not keep their presence "available"."""
+    view.passive = True
+    return view
+
+
+def is_passive_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "passive", False))
 
 
 def safe_next(target: str | None, within: str = "/") -> str | None:

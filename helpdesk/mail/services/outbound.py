@@ -28,7 +28,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 NO_ADDRESS = "the customer has no e-mail address"
 # Why a mail waits, as the ticket page says it; the delivery_error kept is the technical reason.
 DELIVERY_PROBLEMS = {
-    NO_SMTP: _l("no mail server is configured yet (an administrator sets SMTP_HOST); it goes out once there is one."),
+    NO_SMTP: _l("no outgoing mail server is configured yet; an administrator must set one up, and it is sent as "
+                 "soon as there is one."),
     NO_ADDRESS: _l("the customer has no e-mail address."),
 }
 

@@ -17,17 +17,9 @@ from helpdesk.models.mail import Acknowledgement, Mailbox
 from helpdesk.tickets import services as ticket_service
 from helpdesk.web.helpers import format_due
 from tests.conftest import csrf_token_from, login
-from tests.fixtures.mailservers import CaptureHandler, free_port, smtp_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.mailservers import CaptureHandler, free_port, smtp, smtp_server  # noqa: F401  (pytest fixtures)
 from tests.helpdesk.mail.test_inbound import ADDRESS, mail
 from tests.helpdesk.intake.test_services import stored_submission
-
-
-@pytest.fixture
-def smtp(app, smtp_server, monkeypatch):
-    monkeypatch.setitem(app.config, "SMTP_HOST", smtp_server.host)
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "SMTP_SECURITY", "none")
-    return smtp_server
 
 
 def received(sink) -> list:

@@ -219,3 +219,18 @@ def test_admin_screens_edit_lines_block_numbers_and_set_extensions(client, make_
     login(client, make_staff().email)
     assert client.get("/admin/phone/lines").status_code == 403
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
+
+
+def test_the_call_is_in_the_tickets_conversation_in_time_order(pbx, client, make_staff):
+    agent = make_staff("anna@kontakt.test", teams=["obsluga-klienta"])
+    services.set_agent_phone(None, agent.id, extension="101", number="")
+    call = answered(pbx, "l1", MONDAY_10)
+    login(client, agent.email)
+    page = client.get(f"/agent/phone/calls/{call.id}").get_data(as_text=True)
+    client.post(f"/agent/phone/calls/{call.id}", data={
+        "csrf_token": csrf_token_from(page), "ticket": "new", "category": "", "notes": "Notatka z rozmowy."})
+    ticket_id = call_of("l1").ticket_id
+    html = client.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    conversation = html.split('class="conversation"')[1].split('class="composer')[0]
+    assert f'id="call{call.id}"' in conversation and "odebrane" in conversation
+    assert conversation.index(f'id="call{call.id}"') < conversation.index("Notatka z rozmowy.")

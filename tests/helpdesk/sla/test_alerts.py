@@ -14,7 +14,7 @@ from helpdesk.models import Ticket
 from helpdesk.models.sla import Notification, SlaEvent
 from helpdesk.tickets import services as tickets
 from helpdesk.sla.services import policies
-from tests.fixtures.mailservers import smtp_server  # noqa: F401
+from tests.fixtures.mailservers import smtp, smtp_server  # noqa: F401  (pytest fixtures)
 from tests.helpdesk.sla.test_clocks import clock, local, now, open_ticket  # noqa: F401
 
 TEAM = "obsluga-klienta"  # the team of payment problems; its calendar is contact-centre
@@ -28,14 +28,6 @@ def staffed(make_staff):
     """
     return (make_staff("agent@kontakt.test", teams=[TEAM], presence="available"), make_staff("lead@kontakt.test", role="lead", teams=[TEAM]),
             make_staff("manager@kontakt.test", role="manager"))
-
-
-@pytest.fixture
-def smtp(app, smtp_server, monkeypatch):  # noqa: F811
-    monkeypatch.setitem(app.config, "SMTP_HOST", smtp_server.host)
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "SMTP_SECURITY", "none")
-    return smtp_server
 
 
 def staff_mail(smtp) -> list:

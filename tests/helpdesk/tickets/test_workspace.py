@@ -50,8 +50,8 @@ def test_reply_opens_the_ticket_and_is_audited(client, make_staff):
     login(client, agent.email)
     page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     response = client.post(f"/agent/tickets/{ticket.id}", data={
-        "reply-csrf_token": csrf_token_from(page), "reply-text": "Proszę spróbować zresetować hasło.",
-        "reply-kind": "reply"}, follow_redirects=True)
+        "reply-csrf_token": csrf_token_from(page), "reply-text": "Proszę spróbować zresetować hasło."},
+        follow_redirects=True)
     assert "Proszę spróbować zresetować hasło." in response.get_data(as_text=True)
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
@@ -83,10 +83,13 @@ def test_disallowed_status_change_is_explained(client, make_staff):
     login(client, agent.email)
     page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     client.post(f"/agent/tickets/{ticket.id}", data={"status-csrf_token": csrf_token_from(page),
-                                                    "status-status": "closed"})
-    client.post(f"/agent/tickets/{ticket.id}", data={"status-csrf_token": csrf_token_from(page),
-                                                    "status-status": "waiting"}, follow_redirects=True)
+                                                    "status-status": "closed", "status-version": "1"})
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    response = client.post(f"/agent/tickets/{ticket.id}", data={
+        "status-csrf_token": csrf_token_from(page), "status-status": "waiting", "status-version": "2"})
     # closed -> waiting is not allowed: the ticket stays closed
+    assert response.status_code == 422
+    assert "Taka zmiana statusu jest niedozwolona." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Ticket, ticket.id).status == "closed"
 
