@@ -76,6 +76,8 @@ def test_the_keyboard_alone_works_the_queue(page, make_staff, shot):
     page.keyboard.press("Enter")
     expect(row_of(page, second)).to_be_visible()
     expect(row_of(page, first)).to_have_count(0)
+    page.wait_for_load_state("load")  # the results are a new page: its keyboard script must be running
+    page.keyboard.press("Escape")  # out of the search box, if it kept the focus
     page.keyboard.press("j")
     page.keyboard.press("o")
     expect(page.get_by_role("heading", level=1)).to_contain_text(second.number)
