@@ -339,7 +339,7 @@ def _forms(item: Ticket, *, fresh: bool = False) -> dict:
         fields.assignee.data = str(item.assignee_id or "")
         fields.tags.data = ", ".join(item.tags or [])
         canned = request.args.get("canned", type=int)
-        if canned:  # "Insert" without JavaScript: the reply box starts with the filled-in text
+        if canned and 0 < canned < 2**31:  # "Insert" without JavaScript: the reply box starts with the filled-in text
             response = db.session.get(CannedResponse, canned)
             if response is not None and response.active:
                 forms["reply"].text.data = ticket_service.fill_canned(response.body, item, response.language)

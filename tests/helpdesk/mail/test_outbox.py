@@ -79,5 +79,5 @@ def test_without_smtp_outside_the_demo_the_mail_waits_and_the_ticket_page_says_s
     assert "Potwierdzenie jeszcze nie doręczone:" in polish
     assert "nie skonfigurowano jeszcze serwera poczty" in polish
     english = client.get(f"/agent/tickets/{ticket.id}?lang=en").get_data(as_text=True)
-    assert "Acknowledgement not delivered yet:" in english and "no mail server is configured yet" in english
+    assert "Acknowledgement not delivered yet:" in english and "no outgoing mail server is configured yet" in english
     assert "no SMTP server is configured" not in polish + english  # never the internal reason

@@ -19,7 +19,8 @@ RANK = {role: n for n, role in enumerate(ROLES)}  # agent < lead < manager < adm
 
 def staff_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC or rule.endpoint.startswith(PUBLIC_PREFIXES) or rule.rule.startswith("/api/"):
+        if (rule.endpoint in PUBLIC or rule.endpoint.startswith(PUBLIC_PREFIXES)
+                or rule.rule.startswith(("/api/", "/pomoc/"))):  # the help pages are public by design
             continue
         yield rule, app.view_functions[rule.endpoint]
 
