@@ -82,7 +82,7 @@ def call_log():
             outcome=form.outcome.data or None, direction=form.direction.data or None,
             number=normalise_phone(form.number.data) if form.number.data else None,
             agent_id=current_user.id if current_user.has_role("agent") else None)
-        page = max(1, request.args.get("page", 1, type=int) or 1)
+        page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
         rows = services.call_log(filters, limit=100, offset=(page - 1) * 100)
     return render_template("phone/calls.html", form=form, calls=rows), (200 if valid else 400)
 

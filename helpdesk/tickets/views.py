@@ -350,7 +350,7 @@ def _forms(item: Ticket, *, fresh: bool = False) -> dict:
 
 def _render_ticket(item: Ticket, forms: dict):
     locale = str(get_locale())
-    page = max(request.args.get("others", 1, type=int), 1)
+    page = min(max(request.args.get("others", 1, type=int), 1), 100_000)  # an OFFSET the database can take
     others, others_total = ticket_service.customer_tickets(item, current_user, page=page)
     events = db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=item.id)
                                 .order_by(TicketEvent.id)).all()
