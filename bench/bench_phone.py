@@ -31,7 +31,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_routing_e2e import POSTGRES, REDIS, start_web, start_workers, stop  # noqa: E402
+from bench.bench_routing_e2e import (  # noqa: E402
+    POSTGRES, REDIS, cpu_snapshot, start_web, start_workers, stop,
+)
 
 TOKEN = "bench-cti-token"
 RATE = float(os.environ.get("BENCH_RATE", 300))
@@ -170,18 +172,25 @@ def main(seconds: float) -> None:
                                      teams=["obsluga-klienta"])
                 services.set_agent_phone(None, agent.id, extension=extension, number="")
             web, port = start_web(env)
-            processes = [web, *start_workers(env, burst=False)]
+            workers = start_workers(env, burst=False)
+            processes = [web, *workers]
             time.sleep(2)  # the workers connect
             post_events(port, 1.0, first_call=10**6)  # warm-up: connections, imports
             wait_processed(time.perf_counter())
 
+            before = cpu_snapshot(workers, web)
             started = time.perf_counter()
             count, answers, next_call = post_events(port, seconds)
             took = time.perf_counter() - started
             trail = wait_processed(time.perf_counter())
+            after = cpu_snapshot(workers, web)
             median, p95, _ = percentiles(answers)
             print(f"taken in:    {count} events in {took:.1f} s = {count / took:.0f} events/s; answer median "
                   f"{median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms; workers done {trail:.1f} s after the last")
+            used = {part: (after[part] - before[part]) / count * 1000 for part in after if part != "this"}
+            print("             CPU ms per event: " + ", ".join(f"{part} {ms:.2f}" for part, ms in used.items()
+                                                             if ms >= 0.005)
+                  + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
             first = next_call
             count, answers, _ = post_events(port, seconds, rate=RATE, first_call=first, connections=32)

@@ -69,6 +69,8 @@ def from_environment(instance_path: str) -> dict:
         # Proxies in front of the app whose X-Forwarded-For is trusted (the rate limit's client address).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "KB_DEFLECTION_MINUTES": _int("KB_DEFLECTION_MINUTES", 30),
+        # How long a processing run waits for more events before it starts (fewer, fuller batches).
+        "PHONE_GATHER_MS": _int("PHONE_GATHER_MS", 100),
         # Server-sent events for the caller panel: each open workspace holds a web thread, so only
         # with workers that do not mind (gevent, a separate stream process); polling otherwise.
         "PHONE_CALLER_STREAM": os.environ.get("PHONE_CALLER_STREAM") == "1",

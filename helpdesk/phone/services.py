@@ -167,8 +167,8 @@ def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
     # Its own statement in autocommit: one round trip stores the event (no BEGIN, no COMMIT).
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         event_id, reject = conn.execute(_STORE_EVENT, values).one()
-    if reason is None:
-        jobs.enqueue_once(process_events)
+    if reason is None:  # one run for a burst; it gathers a moment first, so a steady stream makes fuller batches
+        jobs.enqueue_once(process_events, gather_seconds=current_app.config["PHONE_GATHER_MS"] / 1000)
     return Taken(event_id, reason, bool(reject))
 
 
@@ -184,7 +184,7 @@ def process_events() -> int:
     new and locked (in call-id order, so two workers never wait on each other in a circle)
     while each one's state is derived from all its events, so no call is written from halves.
     Lines, agents and callers are read once per batch. Calls that now need a callback get it
-    after the commit.
+    after the commit, each in a job of its own (a failed one is retried, and the sweep looks too).
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
     waiting = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.status == "received")
@@ -214,12 +214,8 @@ def process_events() -> int:
             if call.outcome is not None and needs_callback(call) and not call.callback_done:
                 callbacks.append(call.id)
     db.session.commit()
-    for call_pk in callbacks:
-        try:
-            open_callback(call_pk)
-        except Exception:  # the sweep tries again; the other calls go on
-            db.session.rollback()
-            log.exception("callback for call %s could not be opened", call_pk)
+    for call_pk in callbacks:  # each its own job: free workers share them, and the next events need not wait
+        jobs.enqueue(open_callback, call_pk)
     if len(waiting) == batch:
         jobs.enqueue_once(process_events)
     return len(waiting)
@@ -459,12 +455,12 @@ def caller_card(call: Call, user: User) -> CallerCard:
 
 
 def dismiss(call_pk: int, user: User) -> None:
-    call = _own_call(call_pk, user)
+    call = own_call(call_pk, user)
     call.dismissed = True
     db.session.commit()
 
 
-def _own_call(call_pk: int, user: User) -> Call:
+def own_call(call_pk: int, user: User) -> Call:
     call = db.session.get(Call, call_pk)
     if call is None or not (call.agent_id == user.id or user.id in (call.offered_agent_ids or [])
                             or call.logged_by_id == user.id or user.has_role("lead", "manager", "admin")):
@@ -476,7 +472,7 @@ def log_call(call_pk: int, agent: User, *, ticket_id: int | None, notes: str, ca
     """Put a call on a ticket: an existing one of the caller's, or a new one; the agent's notes
     are their message on it (a call answered is a response), the category is set if given.
     Logging the same call again returns its ticket."""
-    call = _own_call(call_pk, agent)
+    call = own_call(call_pk, agent)
     if call.ticket_id is not None and call.logged_at is not None:
         return db.session.get(Ticket, call.ticket_id)
     if category and db.session.scalar(db.select(Category.id).filter_by(slug=category)) is None:

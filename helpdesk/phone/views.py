@@ -45,11 +45,16 @@ def _require_csrf() -> None:
         abort(400)
 
 
-def _call_or_404(call_pk: int) -> Call:
+def _or_404(service, *args, **kwargs):
+    """A service's result; 404 when it says there is no such thing (PhoneError)."""
     try:
-        return services._own_call(call_pk, current_user)
+        return service(*args, **kwargs)
     except services.PhoneError:
         abort(404)
+
+
+def _call_or_404(call_pk: int) -> Call:
+    return _or_404(services.own_call, call_pk, current_user)
 
 
 # --- the agent's screens -------------------------------------------------------------------
@@ -311,10 +316,7 @@ def _pbx_page(form, token=None, secret=None):
 @roles_required("admin")
 def rotate(pbx_id: int):
     _require_csrf()
-    try:
-        token = services.rotate_token(current_user, pbx_id)
-    except services.PhoneError:
-        abort(404)
+    token = _or_404(services.rotate_token, current_user, pbx_id)
     flash(_("New token issued; the old one no longer works."), "ok")
     return _pbx_page(PbxForm(formdata=None), token, services.signing_secret(services.token_hash(token)).decode())
 
@@ -325,11 +327,8 @@ def pbx_settings(pbx_id: int):
     form = PbxSettingsForm(prefix=f"pbx{pbx_id}")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.update_pbx(current_user, pbx_id, require_signature=form.require_signature.data,
-                            active=form.active.data)
-    except services.PhoneError:
-        abort(404)
+    _or_404(services.update_pbx, current_user, pbx_id, require_signature=form.require_signature.data,
+            active=form.active.data)
     flash(_("PBX saved."), "ok")
     return redirect(url_for("phone.pbxes"))
 
@@ -344,10 +343,7 @@ def dead_letters():
 @roles_required("admin")
 def replay(event_id: int):
     _require_csrf()
-    try:
-        reason = services.replay(event_id, current_user)
-    except services.PhoneError:
-        abort(404)
+    reason = _or_404(services.replay, event_id, current_user)
     if reason:
         flash(_("Still refused: %(reason)s", reason=reason), "error")
     else:
