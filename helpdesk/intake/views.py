@@ -89,7 +89,8 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime]:
                                     payload=to_payload(submission, utcnow()), media_type="application/json",
                                     dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
     if created:  # not for the same submission again (a double click, a retry)
-        _not_deflected(form.submission_id.data)
+        if form.suggestions_shown.data:  # only a visit that was shown articles has a row to update
+            _not_deflected(form.submission_id.data)
         jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
     if raw.reserved_ticket_id is not None:
         return raw.reserved_ticket_id, raw.received_at

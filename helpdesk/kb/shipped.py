@@ -15,7 +15,7 @@ ARTICLES = [
         "pl": {
             "title": "Nie pamiętam hasła — jak ustawić nowe",
             "keywords": "hasło, zapomniałem hasła, reset hasła, nowe hasło, logowanie, nie mogę się zalogować",
-            "body": """Nowe hasło ustawisz sam, bez dzwonienia do nas.
+            "body": """Nowe hasło ustawisz samodzielnie, bez dzwonienia do nas.
 
 1. Na stronie logowania wybierz **„Nie pamiętam hasła”**.
 2. Wpisz numer klienta albo adres e-mail, którego używasz do logowania.
@@ -60,13 +60,13 @@ We never ask for your password by e-mail, text message or phone.""",
             "body": """Konto blokuje się samo po kilku nieudanych próbach logowania albo gdy zauważymy
 podejrzaną aktywność. To ochrona Twoich pieniędzy i danych.
 
-- Jeśli blokada przyszła po kilku błędnych hasłach, **ustaw nowe hasło** przez „Nie pamiętam hasła”
+- Jeśli blokada pojawiła się po kilku błędnych hasłach, **ustaw nowe hasło** przez „Nie pamiętam hasła”
   i zaloguj się ponownie.
 - Jeśli widzisz komunikat, że konto zablokowaliśmy my, zadzwoń na infolinię. Konsultant sprawdzi
   Twoją tożsamość i odblokuje konto. Przygotuj numer PESEL i numer umowy.
 
-Jeśli nie próbowałeś się logować, a konto się zablokowało, ktoś mógł znać Twój login. Zmień
-hasło i powiedz o tym konsultantowi.""",
+Jeśli konto zablokowało się, choć nikt z Twojej strony nie próbował się logować, ktoś mógł
+poznać Twój login. Zmień hasło i powiedz o tym konsultantowi.""",
         },
         "en": {
             "title": "My account is locked: how to unlock it",
@@ -121,8 +121,8 @@ repayment plan; after the due date, late interest is charged.""",
         "pl": {
             "title": "Zmiana danych osobowych: adres, telefon, konto bankowe",
             "keywords": "zmiana danych, dane osobowe, zmiana adresu, nowy numer telefonu, zmiana e-maila, rachunek bankowy",
-            "body": """Adres, numer telefonu i adres e-mail zmienisz sam w **Strefie Klienta**, w ustawieniach
-konta. Zmiana działa od razu.
+            "body": """Adres, numer telefonu i adres e-mail zmienisz samodzielnie w **Strefie Klienta**, w
+ustawieniach konta. Zmiana działa od razu.
 
 Niektóre zmiany wymagają potwierdzenia tożsamości:
 
@@ -222,7 +222,7 @@ Outside these hours, write to us through the contact form or by e-mail: we answe
 
 - **numer PESEL** — po nim potwierdzamy, że rozmawiamy z Tobą;
 - **numer umowy lub pożyczki**;
-- **adres e-mail i telefon**, które podałeś na koncie;
+- **adres e-mail i telefon** zapisane na Twoim koncie;
 - przy pytaniach o wpłatę: **datę i kwotę** ostatniej spłaty;
 - przy problemie technicznym: **dokładną treść błędu**, przeglądarkę i system (np. Chrome na
   Androidzie) oraz godzinę, o której błąd się pojawił.

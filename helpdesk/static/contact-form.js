@@ -21,7 +21,7 @@
       .then(function (html) {
         if (key !== last) return;  // a newer question is on its way
         box.innerHTML = html;
-        if (html.trim()) shown.value = "1";  // seen while typing: no extra step before sending
+        shown.value = "1";  // looked up while typing (found or not): no extra step before sending
       });
   }
   fields.forEach(function (field) {
