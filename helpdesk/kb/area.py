@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.core import periodic
 from helpdesk.kb import cli, services, views
-from helpdesk.web.helpers import add_menu_entry
+from helpdesk.web.helpers import add_menu_entry, public_url
 
 
 def init_app(app) -> None:
@@ -14,4 +14,5 @@ def init_app(app) -> None:
     add_menu_entry(app, "admin", "kb.admin_list", _l("Help articles"), position=25)
     app.cli.add_command(cli.kb)
     periodic.register(app, services.decide_left)
-    app.add_template_global(views.public_url, "kb_public_url")
+    # an article's address as customers reach it (PUBLIC_URL), for links agents put in replies
+    app.add_template_global(lambda slug: public_url("kb.article", slug=slug), "kb_public_url")

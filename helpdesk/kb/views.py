@@ -40,11 +40,6 @@ def _categories() -> dict[int, str]:
     return {c.id: c.name(locale) for c in db.session.scalars(db.select(Category).order_by(Category.id))}
 
 
-def public_url(slug: str) -> str:
-    """An article's address as customers reach it (PUBLIC_URL), for links agents put in replies."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("kb.article", slug=slug)
-
-
 # --- public pages -----------------------------------------------------------------------------------
 
 @bp.get("/pomoc/")
