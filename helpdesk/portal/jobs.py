@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import current_app
 
 from channels.email import compose
+from helpdesk.web.helpers import public_url
 from helpdesk.core.extensions import db
 from helpdesk.core.mailer import connection
 from helpdesk.models import Customer, Ticket
@@ -50,7 +51,7 @@ def send_setup_link(token_id: int, token: str) -> None:
         return
     customer = db.session.get(Customer, row.customer_id)
     send_mail(row.email, "setup", _language(customer), customer=customer,
-              url=services.public_url(f"/portal/account/setup/{token}"),
+              url=public_url("portal.setup", token=token),
               hours=current_app.config["PORTAL_SETUP_HOURS"])
 
 
@@ -69,7 +70,7 @@ def reset_requested(login_name: str) -> None:
     row = db.session.get(PortalToken, issued[0])
     account = db.session.get(PortalAccount, row.account_id)
     send_mail(account.email, "reset", _language(account.customer), customer=account.customer,
-              url=services.public_url(f"/portal/password/reset/{issued[1]}"),
+              url=public_url("portal.reset", token=issued[1]),
               minutes=current_app.config["PORTAL_RESET_MINUTES"])
 
 
@@ -81,7 +82,7 @@ def lockout_notice(account_id: int, until_iso: str) -> None:
     until = datetime.fromisoformat(until_iso).astimezone(services.WARSAW)
     send_mail(account.email, "locked", _language(account.customer), customer=account.customer,
               until=until.strftime("%H:%M"), failures=current_app.config["PORTAL_LOCKOUT_FAILURES"],
-              reset_url=services.public_url("/portal/password/forgot"))
+              reset_url=public_url("portal.forgot"))
 
 
 def send_email_confirmation(token_id: int, token: str) -> None:
@@ -91,7 +92,7 @@ def send_email_confirmation(token_id: int, token: str) -> None:
         return
     account = db.session.get(PortalAccount, row.account_id)
     send_mail(row.email, "email", _language(account.customer), customer=account.customer,
-              url=services.public_url(f"/portal/account/email/{token}"))
+              url=public_url("portal.confirm_email", token=token))
 
 
 def send_ticket_notices(ticket_id: int) -> None:
@@ -104,7 +105,7 @@ def send_ticket_notices(ticket_id: int) -> None:
     account = db.session.get(PortalAccount, notices[0].account_id)
     send_mail(account.email, "status", _language(account.customer), ticket_number=ticket.number, ticket=ticket,
               statuses=[n.data.get("status") for n in notices if n.kind == "status"],
-              url=services.public_url(f"/portal/requests/{ticket.id}"))
+              url=public_url("portal.request_detail", ticket_id=ticket.id))
     services.mark_sent(notices)
 
 
@@ -129,7 +130,7 @@ def send_digest(account_id: int) -> None:
     items = [(tickets[n.ticket_id], n.kind, n.data.get("status"),
               messages.get(n.data.get("message_id")) if n.kind == "reply" else None) for n in notices]
     send_mail(account.email, "digest", _language(account.customer), customer=account.customer, items=items,
-              url=services.public_url("/portal/requests"))
+              url=public_url("portal.requests"))
     services.mark_sent(notices, account)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from channels import InboundAttachment
 from channels.identity import normalise_email, normalise_phone
 from channels.webform import FormSubmission, to_contact, to_payload
+from helpdesk.web.helpers import public_url
 from helpdesk.audit import services as audit
 from helpdesk.core.crypto import InvalidToken, seal, unseal
 from helpdesk.core.extensions import db
@@ -56,11 +57,6 @@ def _derived(purpose: str) -> str:
     mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"kontakt-portal:{purpose}".encode(),
                    hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-
-def public_url(path: str) -> str:
-    """An absolute address on the site (mail has no request to take it from)."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 # --- customer numbers ------------------------------------------------------------------
@@ -110,7 +106,7 @@ def _status_link(purpose: str, **fields) -> str | None:
 
 
 def status_url(token: str) -> str:
-    return public_url(f"/portal/s/{token}")
+    return public_url("portal.status", token=token)
 
 
 def status_url_for_contact(raw_id: int | None) -> str | None:
