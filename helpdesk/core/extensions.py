@@ -43,3 +43,12 @@ def forget_per_transaction() -> None:
     """Drop what `per_transaction` holds, after rolling back to a savepoint: it may name rows
     that are no longer there."""
     db.session().info.pop("kontakt_per_transaction", None)
+
+
+def insert_ignoring_conflicts(table, *index_elements: str):
+    """An INSERT into ``table`` that skips rows whose ``index_elements`` already exist (PostgreSQL
+    and SQLite say it differently)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from channels import InboundContact, webform
 from helpdesk.core import jobs
 from helpdesk.core import signals
-from helpdesk.core.extensions import db, forget_per_transaction
+from helpdesk.core.extensions import db, forget_per_transaction, insert_ignoring_conflicts
 from helpdesk.models import RawContact, Ticket
 from helpdesk.customers import services as customers
 from helpdesk.tickets import services as tickets
@@ -61,6 +61,20 @@ def store_raw(*, channel: str, source: str, payload: bytes, media_type: str,
         created = True
     db.session.commit()
     return StoredContact(*row), created
+
+
+def store_raw_many(*, channel: str, media_type: str, contacts: list[tuple[str, bytes, str]]) -> list[StoredContact]:
+    """Commit raw contacts, given as (source, payload, dedup key), in two statements; as
+    `store_raw` for each, a repeated dedup key gives the one stored before. In the given order."""
+    keys = [key for _, _, key in contacts]
+    if contacts:
+        db.session.execute(insert_ignoring_conflicts(RawContact.__table__, "dedup_key"), [
+            dict(channel=channel, source=source, payload=payload, media_type=media_type, dedup_key=key)
+            for source, payload, key in contacts])
+    stored = {key: StoredContact(*row) for key, *row in db.session.execute(
+        db.select(RawContact.dedup_key, *_STORED).where(RawContact.dedup_key.in_(keys)))}
+    db.session.commit()
+    return [stored[key] for key in keys]
 
 
 def quarantine(raw_id: int, reason: str) -> None:
@@ -134,26 +148,11 @@ def receive_stored() -> int:
     readable = []
     for raw in waiting:
         try:
-            readable.append((raw, _without_nul(webform.from_payload(raw.payload))))
+            readable.append((raw, _without_nul(webform.from_payload(raw.payload)), None))
         except ValueError as exc:
             log.warning("raw contact %s is not a readable web-form submission: %s", raw.id, exc)
             raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
-    try:
-        with db.session.begin_nested():
-            opened = _open_stored(readable)
-    except Exception:
-        log.warning("a batch of %s contacts could not become tickets at once; one at a time", len(readable),
-                    exc_info=True)
-        forget_per_transaction()
-        opened = []
-        for raw, contact in readable:
-            try:
-                with db.session.begin_nested():
-                    opened += _open_stored([(raw, contact)])
-            except Exception as exc:
-                log.exception("raw contact %s could not become a ticket", raw.id)
-                forget_per_transaction()
-                raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
+    opened = list(_open_stored(readable).values())
     db.session.commit()
     if opened:
         signals.tickets_received.send(tuple(opened))
@@ -162,15 +161,53 @@ def receive_stored() -> int:
     return len(opened)
 
 
-def _open_stored(stored: list[tuple[RawContact, InboundContact]]) -> list[int]:
-    """Open the tickets of stored contacts; their ids."""
-    contacts = [contact for _, contact in stored]
+def receive_many(contacts: list[tuple[int, InboundContact, int | None]]) -> dict[int, int]:
+    """Open a ticket for each stored raw contact, given as (raw id, contact, team id), in one
+    transaction: what `receive` does for one, at the cost of a few statements for all. A raw
+    contact received before gives its ticket. Returns raw id -> ticket id; one that could not
+    become a ticket is quarantined with the reason and left out."""
+    raws = {raw.id: raw for raw in db.session.scalars(
+        db.select(RawContact).where(RawContact.id.in_([raw_id for raw_id, _, _ in contacts])).order_by(RawContact.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    received = {raw.id: raw.ticket_id for raw in raws.values() if raw.status == "processed" and raw.ticket_id}
+    opened = _open_stored([(raws[raw_id], _without_nul(contact), team_id) for raw_id, contact, team_id in contacts
+                           if raw_id in raws and raw_id not in received])
+    db.session.commit()
+    if opened:
+        signals.tickets_received.send(tuple(opened.values()))
+    return {**received, **opened}
+
+
+def _open_stored(stored: list[tuple[RawContact, InboundContact, int | None]]) -> dict[int, int]:
+    """Open the tickets of stored (raw contact, contact, team id), all at once; should that fail,
+    one at a time, quarantining one that cannot become a ticket. Returns raw id -> ticket id."""
+    try:
+        with db.session.begin_nested():
+            return _open_all(stored)
+    except Exception:
+        log.warning("a batch of %s contacts could not become tickets at once; one at a time", len(stored),
+                    exc_info=True)
+        forget_per_transaction()
+    opened = {}
+    for raw, contact, team_id in stored:
+        try:
+            with db.session.begin_nested():
+                opened.update(_open_all([(raw, contact, team_id)]))
+        except Exception as exc:
+            log.exception("raw contact %s could not become a ticket", raw.id)
+            forget_per_transaction()
+            raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
+    return opened
+
+
+def _open_all(stored: list[tuple[RawContact, InboundContact, int | None]]) -> dict[int, int]:
+    contacts = [contact for _, contact, _ in stored]
     opened = tickets.open_tickets([
-        tickets.NewTicket(contact, customer, raw.id, ticket_id=raw.reserved_ticket_id)
-        for (raw, contact), customer in zip(stored, customers.identify_all(contacts))])
-    for (raw, _), ticket in zip(stored, opened):
+        tickets.NewTicket(contact, customer, raw.id, team_id=team_id, ticket_id=raw.reserved_ticket_id)
+        for (raw, contact, team_id), customer in zip(stored, customers.identify_all(contacts))])
+    for (raw, _, _), ticket in zip(stored, opened):
         raw.status, raw.ticket_id, raw.reason = "processed", ticket.id, None
-    return [ticket.id for ticket in opened]
+    return {raw.id: ticket.id for (raw, _, _), ticket in zip(stored, opened)}
 
 
 def _without_nul(contact: InboundContact) -> InboundContact:

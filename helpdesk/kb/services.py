@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, literal_column, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, insert_ignoring_conflicts
 from helpdesk.kb import markup, text
 from helpdesk.models import Category, Message, Ticket, User
 from helpdesk.models.kb import LANGUAGES, SEARCH_VECTOR, KbArticle, KbContactVisit, KbRevision, KbTranslation
@@ -233,10 +232,8 @@ def vote(translation_id: int, helpful: bool) -> None:
 # --- deflected contacts -----------------------------------------------------------------------------
 
 def _insert_visit(visit_key: str, language: str):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(KbContactVisit).values(visit_key=visit_key, language=language, suggested_at=utcnow()) \
-        .on_conflict_do_nothing(index_elements=["visit_key"])
+    return insert_ignoring_conflicts(KbContactVisit.__table__, "visit_key").values(
+        visit_key=visit_key, language=language, suggested_at=utcnow())
 
 
 def suggestions_shown(visit_key: str, language: str) -> None:

@@ -8,7 +8,7 @@ from helpdesk.core import jobs
 from helpdesk.core.extensions import db
 from helpdesk.models.phone import Call, PhoneEvent
 from helpdesk.models.types import utcnow
-from helpdesk.phone.services import needs_callback, open_callback, process_events
+from helpdesk.phone.services import needs_callback, open_callbacks, process_events
 
 
 def sweep() -> None:
@@ -22,5 +22,5 @@ def sweep() -> None:
     db.session.rollback()
     if waiting is not None:
         jobs.enqueue_once(process_events)
-    for call_pk in pending:
-        jobs.enqueue(open_callback, call_pk)
+    if pending:
+        jobs.enqueue(open_callbacks, pending)

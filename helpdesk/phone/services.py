@@ -31,7 +31,7 @@ from channels.phone.events import CallEvent
 from routing.defaults import CUSTOMER_SERVICE, PHONE_LINES
 from helpdesk.core import jobs
 from helpdesk.intake import services as intake
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, insert_ignoring_conflicts
 from helpdesk.models import Category, Customer, CustomerPhone, Team, Ticket, User
 from helpdesk.models.core import OPEN_STATUSES
 from helpdesk.models.phone import (
@@ -183,8 +183,8 @@ def process_events() -> int:
     Events another worker holds are skipped (SKIP LOCKED). The batch's calls are created if
     new and locked (in call-id order, so two workers never wait on each other in a circle)
     while each one's state is derived from all its events, so no call is written from halves.
-    Lines, agents and callers are read once per batch. Calls that now need a callback get it
-    after the commit, each in a job of its own (a failed one is retried, and the sweep looks too).
+    Lines, agents and callers are read once per batch. Calls that now need a callback get them
+    after the commit, in one job (a failed one is retried, and the sweep looks too).
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
     waiting = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.status == "received")
@@ -214,8 +214,8 @@ def process_events() -> int:
             if call.outcome is not None and needs_callback(call) and not call.callback_done:
                 callbacks.append(call.id)
     db.session.commit()
-    for call_pk in callbacks:  # each its own job: free workers share them, and the next events need not wait
-        jobs.enqueue(open_callback, call_pk)
+    if callbacks:  # a job of their own: a failed one is retried, and the next events need not wait
+        jobs.enqueue(open_callbacks, callbacks)
     if len(waiting) == batch:
         jobs.enqueue_once(process_events)
     return len(waiting)
@@ -223,12 +223,7 @@ def process_events() -> int:
 
 def _lock_calls(call_ids: list[str]) -> dict[str, Call]:
     """The calls' rows, created where new (a concurrent creation is no error), locked FOR UPDATE."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    db.session.execute(dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["call_id"]),
+    db.session.execute(insert_ignoring_conflicts(Call.__table__, "call_id"),
                        [{"call_id": call_id} for call_id in call_ids])
     rows = db.session.scalars(db.select(Call).where(Call.call_id.in_(call_ids)).order_by(Call.call_id)
                               .with_for_update().execution_options(populate_existing=True)).all()
@@ -314,47 +309,68 @@ def needs_callback(call: Call) -> bool:
 
 # --- callbacks ---------------------------------------------------------------------------
 
-def open_callback(call_pk: int) -> int | None:
-    """Give a missed or out-of-hours call its callback: a new ticket on the line's team, or an
-    attempt on the open callback of the same number. Idempotent (the raw contact's dedup key
-    is the call id); returns the ticket id."""
-    call = db.session.scalar(db.select(Call).filter_by(id=call_pk).with_for_update()
-                             .execution_options(populate_existing=True))
-    if call is None or call.callback_done or not needs_callback(call):
+def open_callbacks(call_pks: list[int]) -> dict[str, int]:
+    """The job: give missed and out-of-hours calls their callbacks, all at once. A call becomes
+    a new ticket on its line's team, or an attempt on the open callback of the same number (a
+    number missed twice in one batch gets one ticket). Idempotent: each call's raw contact has
+    the call id as its dedup key, so a repeated, concurrent or interrupted run opens nothing
+    twice. Returns call id -> ticket id."""
+    calls = [call for call in db.session.scalars(
+        db.select(Call).where(Call.id.in_(call_pks), Call.callback_done.is_(False)).order_by(Call.id))
+        if needs_callback(call)]
+    if not calls:
         db.session.rollback()
-        return call.ticket_id if call else None
-    summary, line = summary_of(call), call.line
-    contact = callback_contact(summary, line_name=line.name if line else "")
-    payload = json.dumps(asdict(summary), default=str, ensure_ascii=False).encode()
-    db.session.commit()  # the lock is not held across intake, which commits on its own
-    stored, _created = intake.store_raw(channel="phone", source=f"cti:{summary.call_id}"[:100], payload=payload,
-                                        media_type="application/json", dedup_key=f"phone-call:{summary.call_id}")
-    if stored.status == "processed" and stored.ticket_id:
-        ticket_id, threaded = stored.ticket_id, False
-    else:
-        open_one = db.session.scalar(
-            db.select(Callback).join(Ticket, Ticket.id == Callback.ticket_id)
-            .where(Callback.number == summary.caller, Callback.status == "open", Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Callback.id.desc()).limit(1))
-        if open_one is not None:
-            ticket = intake.receive(stored.id, contact, thread_to=open_one.ticket)
-            threaded = True
-        else:
-            ticket = intake.receive(stored.id, contact, team_id=line.team_id if line else _default_team_id())
-            threaded = False
-        ticket_id = ticket.id
-    callback = db.session.scalar(db.select(Callback).filter_by(ticket_id=ticket_id))
-    if callback is None:
-        db.session.add(Callback(ticket_id=ticket_id, number=summary.caller, line_id=line.id if line else None,
-                                created_at=summary.offered_at or utcnow()))
-    elif threaded:
-        callback.missed_calls += 1
-    call = db.session.get(Call, call_pk, populate_existing=True)
-    call.ticket_id, call.callback_done = ticket_id, True
-    if call.customer_id is None:
-        call.customer_id = db.session.get(Ticket, ticket_id).customer_id
+        return {}
+    summaries = {call.id: summary_of(call) for call in calls}
+    contacts = {call.id: callback_contact(summaries[call.id], line_name=call.line.name if call.line else "")
+                for call in calls}
+    teams = {call.id: (call.line.team_id if call.line else None) or _default_team_id() for call in calls}
+    line_ids = {call.id: call.line_id for call in calls}
+    raws = dict(zip(summaries, intake.store_raw_many(channel="phone", media_type="application/json", contacts=[
+        (f"cti:{call.call_id}"[:100], json.dumps(asdict(summaries[call.id]), default=str, ensure_ascii=False).encode(),
+         f"phone-call:{call.call_id}") for call in calls])))  # commits
+    open_by_number = {callback.number: callback.ticket_id for callback in db.session.scalars(
+        db.select(Callback).join(Ticket, Ticket.id == Callback.ticket_id)
+        .where(Callback.number.in_({summary.caller for summary in summaries.values()}), Callback.status == "open",
+               Ticket.status.in_(OPEN_STATUSES)).order_by(Callback.id))}
+    db.session.rollback()
+    ticket_of = {pk: raw.ticket_id for pk, raw in raws.items() if raw.status == "processed" and raw.ticket_id}
+    firsts, repeats = {}, []  # caller -> the call that opens their callback; the calls that add attempts
+    for pk, summary in summaries.items():
+        if pk not in ticket_of:
+            if summary.caller in open_by_number or summary.caller in firsts:
+                repeats.append(pk)
+            else:
+                firsts[summary.caller] = pk
+    opened = intake.receive_many([(raws[pk].id, contacts[pk], teams[pk]) for pk in firsts.values()])
+    for caller, pk in firsts.items():
+        if raws[pk].id in opened:
+            ticket_of[pk] = open_by_number[caller] = opened[raws[pk].id]
+    _add_callbacks({ticket_of[pk]: (summaries[pk], line_ids[pk]) for pk in firsts.values() if pk in ticket_of})
+    for pk in repeats:  # another missed call of a number with an open callback: an attempt on it
+        caller = summaries[pk].caller
+        if caller in open_by_number:
+            ticket = intake.receive(raws[pk].id, contacts[pk], thread_to=db.session.get(Ticket, open_by_number[caller]))
+            db.session.execute(db.update(Callback).where(Callback.ticket_id == ticket.id)
+                               .values(missed_calls=Callback.missed_calls + 1))
+            ticket_of[pk] = ticket.id
+    for call in db.session.scalars(db.select(Call).where(Call.id.in_(list(ticket_of))).with_for_update()
+                                   .execution_options(populate_existing=True)):
+        call.ticket_id, call.callback_done = ticket_of[call.id], True
+        if call.customer_id is None:
+            call.customer_id = db.session.scalar(db.select(Ticket.customer_id).filter_by(id=call.ticket_id))
     db.session.commit()
-    return ticket_id
+    return {summaries[pk].call_id: ticket_id for pk, ticket_id in ticket_of.items()}
+
+
+def _add_callbacks(opened: dict[int, tuple[CallSummary, int | None]]) -> None:
+    """The callback rows of newly opened callback tickets (ticket id -> its call and line),
+    unless a concurrent run added them."""
+    have = set(db.session.scalars(db.select(Callback.ticket_id).where(Callback.ticket_id.in_(list(opened)))))
+    db.session.add_all(Callback(ticket_id=ticket_id, number=summary.caller, line_id=line_id,
+                                created_at=summary.offered_at or utcnow())
+                       for ticket_id, (summary, line_id) in opened.items() if ticket_id not in have)
+    db.session.commit()
 
 
 def _default_team_id() -> int | None:

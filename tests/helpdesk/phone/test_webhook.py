@@ -217,19 +217,55 @@ def test_events_are_processed_by_an_rq_worker(app, pbx, redis_url, monkeypatch):
         app.extensions.pop("kontakt_redis", None)
 
 
+def test_a_batch_of_missed_calls_gives_each_number_one_callback_through_a_worker(app, pbx, redis_url, monkeypatch):
+    import uuid
+
+    from helpdesk.core import jobs
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    other = "+48600100200"
+    try:
+        for n, caller in enumerate([CALLER, other, CALLER, CALLER]):
+            start = MONDAY_10 + timedelta(minutes=n)
+            pbx.call(f"b{n}", [("newCall", start, {}), ("hangup", start + timedelta(seconds=45), {"cause": "cancel"})],
+                     caller=caller)
+        pbx.call("b9", [("newCall", MONDAY_10, {}), ("answer", MONDAY_10 + timedelta(seconds=5), {"user": "101"}),
+                        ("hangup", MONDAY_10 + timedelta(minutes=3), {"cause": "normalClearing"})], caller=other)
+        assert count(PhoneEvent, status="received") == 11 and count(Ticket) == 0
+        jobs.run_worker(burst=True, with_scheduler=False)
+        assert count(Ticket) == 2 and count(RawContact) == 4
+        mine = call_of("b0").ticket_id
+        assert {call_of(f"b{n}").ticket_id for n in (0, 2, 3)} == {mine} and call_of("b1").ticket_id not in (mine, None)
+        assert call_of("b9").ticket_id is None
+        callbacks = {c.number: c for c in db.session.scalars(db.select(Callback))}
+        assert callbacks[CALLER].missed_calls == 3 and callbacks[other].missed_calls == 1
+        assert len(db.session.get(Ticket, mine).messages) == 3
+        # Run again (a retried job, the sweep): nothing more.
+        db.session.execute(db.update(Call).where(Call.call_id == "b1").values(callback_done=False))
+        db.session.commit()
+        assert services.open_callbacks([call_of(f"b{n}").id for n in range(4)]) == {"b1": call_of("b1").ticket_id}
+        assert count(Ticket) == 2 and count(Callback) == 2 and callbacks[other].missed_calls == 1
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        jobs.queue(low_priority=True).delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
 def test_the_sweep_opens_a_callback_a_crash_left_unopened(pbx, monkeypatch):
     # A mock, as nothing real crashes on cue: intake failing once while the callback is opened.
     from helpdesk.intake import services as intake
 
-    real = intake.receive
+    real = intake.receive_many
 
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(intake, "receive", crash)
+    monkeypatch.setattr(intake, "receive_many", crash)
     pbx.call("k1", [("newCall", MONDAY_10, {}), ("hangup", MONDAY_10 + timedelta(seconds=60), {"cause": "cancel"})])
     assert call_of("k1").ticket_id is None and not call_of("k1").callback_done
-    monkeypatch.setattr(intake, "receive", real)
+    monkeypatch.setattr(intake, "receive_many", real)
     phone_jobs.sweep()
     assert call_of("k1").callback_done and count(Ticket) == 1
     phone_jobs.sweep()
