@@ -35,7 +35,6 @@ from bench.bench_routing_e2e import (  # noqa: E402
     POSTGRES, REDIS, cpu_snapshot, start_web, start_workers, stop,
 )
 
-TOKEN = "bench-cti-token"
 RATE = float(os.environ.get("BENCH_RATE", 300))
 LINES = ("+48660600700", "+48222062121")
 
@@ -61,7 +60,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return tuple(values[int(q * (len(values) - 1))] for q in (0.5, 0.95, 1.0)) if values else (0.0, 0.0, 0.0)
 
 
-def post_events(port: int, seconds: float, *, connections: int = 8, rate: float | None = None,
+def post_events(port: int, token: str, seconds: float, *, connections: int = 8, rate: float | None = None,
                 first_call: int = 0) -> tuple[int, list[float], int]:
     """PBX connections posting whole calls' events for ``seconds`` (at ``rate`` events per
     second in all, or as fast as answered). Returns (events accepted, answer times, next call)."""
@@ -87,7 +86,7 @@ def post_events(port: int, seconds: float, *, connections: int = 8, rate: float 
                     time.sleep(max(0.0, started + slot / rate - time.perf_counter()))
                 body = urlencode(fields, doseq=True)
                 begin = time.perf_counter()
-                conn.request("POST", f"/api/v1/cti/{TOKEN}", body,
+                conn.request("POST", f"/api/v1/cti/{token}", body,
                              {"Content-Type": "application/x-www-form-urlencoded"})
                 response = conn.getresponse()
                 response.read()
@@ -151,8 +150,7 @@ def main(seconds: float) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{POSTGRES}/{name}"
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS, RQ_QUEUE=f"bench-{uuid.uuid4().hex[:8]}",
-               SECRET_KEY="bench", KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT),
-               PHONE_WEBHOOK_TOKEN=TOKEN)
+               SECRET_KEY="bench", KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT))
     os.environ.update(env)
     processes = []
     try:
@@ -171,16 +169,17 @@ def main(seconds: float) -> None:
                 agent = create_staff(email=f"agent{n}@bench.pl", name=f"Agent {n}", role="agent", password="x",
                                      teams=["obsluga-klienta"])
                 services.set_agent_phone(None, agent.id, extension=extension, number="")
+            _pbx, token = services.create_pbx(None, "Centrala")  # a PBX's own token, checked on every event
             web, port = start_web(env)
             workers = start_workers(env, burst=False)
             processes = [web, *workers]
             time.sleep(2)  # the workers connect
-            post_events(port, 1.0, first_call=10**6)  # warm-up: connections, imports
+            post_events(port, token, 1.0, first_call=10**6)  # warm-up: connections, imports
             wait_processed(time.perf_counter())
 
             before = cpu_snapshot(workers, web)
             started = time.perf_counter()
-            count, answers, next_call = post_events(port, seconds)
+            count, answers, next_call = post_events(port, token, seconds)
             took = time.perf_counter() - started
             trail = wait_processed(time.perf_counter())
             after = cpu_snapshot(workers, web)
@@ -193,7 +192,7 @@ def main(seconds: float) -> None:
                   + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
             first = next_call
-            count, answers, _ = post_events(port, seconds, rate=RATE, first_call=first, connections=32)
+            count, answers, _ = post_events(port, token, seconds, rate=RATE, first_call=first, connections=32)
             wait_processed(time.perf_counter())
             median, p95, _ = percentiles(answers)
             d_median, d_p95, d_worst = percentiles(callback_delays(first))

@@ -98,15 +98,25 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
     if conn is None:
         enqueue(func)
         return
-    path = f"{func.__module__}.{func.__qualname__}"
-    try:
-        marked = conn.set(_once_key(path), time.time(), nx=True,
-                          px=int((gather_seconds + ONCE_MARK_SECONDS) * 1000))
-    except RedisError as error:
-        log.error("run of %s not queued (Redis: %s); the periodic sweep will start one", path, error)
+    key = _once_key(f"{func.__module__}.{func.__qualname__}")
+    now = time.time()
+    if _gathering_until.get(key, 0.0) > now:
         return
-    if marked:
-        enqueue(run_once, path, gather_seconds)
+    try:
+        queued_at = conn.set(key, now, nx=True, px=int((gather_seconds + ONCE_MARK_SECONDS) * 1000), get=True)
+    except RedisError as error:
+        log.error("run of %s not queued (Redis: %s); the periodic sweep will start one", key, error)
+        return
+    if queued_at is None:
+        enqueue(run_once, key.rpartition(":once:")[2], gather_seconds)
+    # The queued run looks no sooner than gather_seconds after it was queued: until then (less a
+    # fifth, for the clocks of the web and worker hosts to differ by), what this process stores
+    # is sure to be in that run, and asking Redis again (the CTI webhook asks for every event) is
+    # skipped. Once that has passed, a mark still there means the run is late: ask every time.
+    _gathering_until[key] = float(queued_at or now) + gather_seconds * 0.8
+
+
+_gathering_until: dict[str, float] = {}  # a run's mark -> until when this process knows the run still gathers
 
 
 # The mark lives this long past the gathering time. A run that waits longer to start (workers

@@ -31,7 +31,7 @@ from channels.phone.events import CallEvent
 from routing.defaults import CUSTOMER_SERVICE, PHONE_LINES
 from helpdesk.core import jobs
 from helpdesk.intake import services as intake
-from helpdesk.core.extensions import db, insert_ignoring_conflicts
+from helpdesk.core.extensions import db, execute_autocommit, insert_ignoring_conflicts
 from helpdesk.models import Category, Customer, CustomerPhone, Team, Ticket, User
 from helpdesk.models.core import OPEN_STATUSES
 from helpdesk.models.phone import (
@@ -80,13 +80,17 @@ def sender_for(token: str) -> Sender | None:
     """The PBX a webhook token belongs to, or None (an unknown, inactive or empty token)."""
     if not token:
         return None
-    fixed = current_app.config.get("PHONE_WEBHOOK_TOKEN")
     hashed = token_hash(token)
-    if fixed and hmac.compare_digest(hashed, token_hash(fixed)):
+    if _is_fixed_token(hashed):
         return Sender(None, hashed, bool(current_app.config.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE")))
     row = db.session.execute(db.select(Pbx.id, Pbx.require_signature).where(Pbx.token_hash == hashed,
                                                                            Pbx.active.is_(True))).first()
     return Sender(row.id, hashed, row.require_signature) if row else None
+
+
+def _is_fixed_token(hashed: str) -> bool:
+    fixed = current_app.config.get("PHONE_WEBHOOK_TOKEN")
+    return bool(fixed) and hmac.compare_digest(hashed, token_hash(fixed))
 
 
 def create_pbx(actor: User | None, name: str, *, require_signature: bool = False) -> tuple[Pbx, str]:
@@ -137,18 +141,39 @@ class Taken:
     reject: bool = False
 
 
-# Built once (the webhook is the busiest writer): the block list is asked inside the INSERT.
-_STORE_EVENT = insert(PhoneEvent.__table__).values(
-    rejected=and_(bindparam("check"), exists().where(BlockedNumber.number == bindparam("caller")))
-).returning(PhoneEvent.id, PhoneEvent.rejected)
+def _store_statement(from_pbx: bool):
+    """The one INSERT that stores an event: for a PBX's token it also checks the token (active,
+    and signed when the PBX requires it), storing nothing when it fails; the block list is
+    asked inside it too."""
+    columns = ["payload", "media_type", "received_at", "status", "reason", "call_id", "event"]
+    table = PhoneEvent.__table__
+    values = [bindparam(name, type_=table.c[name].type) for name in columns]
+    rejected = and_(bindparam("check"), exists().where(BlockedNumber.number == bindparam("caller")))
+    if from_pbx:
+        source = db.select(Pbx.id, rejected, *values).where(
+            Pbx.token_hash == bindparam("token_hash"), Pbx.active.is_(True),
+            db.or_(Pbx.require_signature.is_(False), bindparam("signed")))
+    else:
+        source = db.select(db.null(), rejected, *values)
+    return insert(table).from_select(["pbx_id", "rejected", *columns], source).returning(table.c.id, table.c.rejected)
 
 
-def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
-    """Store one CTI event exactly as received (one INSERT), then queue its processing.
+_STORE_EVENT = {True: _store_statement(True), False: _store_statement(False)}  # built once: the busiest writer
+
+
+def take_event(token: str, body: bytes, media_type: str, *, signed: bool) -> Taken | None:
+    """Store one CTI event exactly as received (one statement, which also checks the token),
+    then queue its processing. None, storing nothing, for an unknown or inactive token, or an
+    unsigned event where the PBX's events must be signed (``signed``: it came with a valid
+    signature).
 
     A malformed event is stored too, as a dead letter with the reason. A newCall from a
     blocked number is marked so that its call's outcome is "rejected".
     """
+    hashed = token_hash(token)
+    fixed = _is_fixed_token(hashed)
+    if fixed and current_app.config.get("PHONE_WEBHOOK_REQUIRE_SIGNATURE") and not signed:
+        return None
     now = utcnow()
     try:
         event = parse_event(body, media_type, now)
@@ -159,14 +184,15 @@ def take_event(sender: Sender, body: bytes, media_type: str) -> Taken:
         log.exception("CTI event could not be parsed")
         event, reason = None, f"{type(error).__name__}: {error}"
     check = bool(event and event.event == "newCall" and event.direction == "in" and event.caller)
-    values = dict(pbx_id=sender.pbx_id, payload=body, media_type=(media_type or "")[:100], received_at=now,
+    values = dict(payload=body, media_type=(media_type or "")[:100], received_at=now,
                   status="dead" if reason else "received", reason=reason, check=check,
                   caller=event.caller if check else "", call_id=event.call_id if event else None,
-                  event=event.event if event else None)
-    db.session.rollback()  # nothing of the session's (the token lookup) is held across the insert
-    # Its own statement in autocommit: one round trip stores the event (no BEGIN, no COMMIT).
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        event_id, reject = conn.execute(_STORE_EVENT, values).one()
+                  event=event.event if event else None, token_hash=hashed, signed=signed)
+    db.session.rollback()  # nothing of the session's is held across the insert
+    rows = execute_autocommit(_STORE_EVENT[not fixed], values)
+    if not rows:
+        return None
+    (event_id, reject), = rows
     if reason is None:  # one run for a burst; it gathers a moment first, so a steady stream makes fuller batches
         jobs.enqueue_once(process_events, gather_seconds=current_app.config["PHONE_GATHER_MS"] / 1000)
     return Taken(event_id, reason, bool(reject))

@@ -63,6 +63,35 @@ def test_enqueue_once_queues_one_run_that_gathers_what_comes_meanwhile(app, redi
         app.extensions.pop("kontakt_redis", None)
 
 
+def test_enqueue_once_asks_redis_again_only_when_the_queued_run_may_have_looked(app, redis_url, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    RUNS.clear()
+    conn = jobs.redis_connection()
+    asked = []
+    real_set = conn.set
+    monkeypatch.setattr(conn, "set", lambda *a, **k: (asked.append(1) if ":once:" in str(a[0]) else None) or real_set(*a, **k))
+    try:
+        jobs.enqueue_once(count_run, gather_seconds=0.6)
+        for _ in range(50):  # well within the gathering time: the queued run will see their work
+            jobs.enqueue_once(count_run, gather_seconds=0.6)
+        assert len(asked) == 1 and jobs.queue().count == 1
+        time.sleep(0.55)
+        jobs.enqueue_once(count_run, gather_seconds=0.6)  # the run may look soon: Redis is asked (the mark is there)
+        assert len(asked) == 2 and jobs.queue().count == 1
+        jobs.run_worker(burst=True, with_scheduler=False)
+        assert RUNS == [1]
+        time.sleep(0.3)
+        jobs.enqueue_once(count_run, gather_seconds=0.6)  # the run cleared its mark: a new one
+        assert len(asked) == 3 and jobs.queue().count == 1
+    finally:
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
 RUNS: list[int] = []
 
 

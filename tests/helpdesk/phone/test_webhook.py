@@ -185,13 +185,36 @@ def test_a_signature_is_checked_when_sent_and_when_required(app, client):
     body = b"event=newCall&callId=s1&to=660600700"
     post = lambda headers: client.post(f"/api/v1/cti/{token}", data=body,  # noqa: E731
                                        content_type="application/x-www-form-urlencoded", headers=headers)
-    assert post({}).status_code == 401
+    assert post({}).status_code == 401 and "header is missing" in post({}).get_json()["message"]
     assert post({"X-Kontakt-Signature": sign(b"guess", body)}).status_code == 401
     assert post({"X-Kontakt-Signature": sign(secret, body)}).status_code == 200
     services.update_pbx(None, pbx_row.id, require_signature=False, active=True)
     assert post({}).status_code == 200
     assert post({"X-Kontakt-Signature": "sha256=00"}).status_code == 401  # sent, so checked
     assert count(PhoneEvent) == 2
+
+
+def test_an_event_is_stored_after_the_database_dropped_the_webhooks_connection(app, pbx):
+    from sqlalchemy import text
+
+    assert pbx.post(event="newCall", callId="d1", from_=CALLER, to=LINE_660).status_code == 200
+    # The database ends every other session (a restart, a failover, an idle timeout): the
+    # webhook's pooled connection is dead, and it finds out only by using it.
+    db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    db.session.commit()
+    answer = pbx.post(event="hangup", callId="d1", from_=CALLER, to=LINE_660, cause="cancel")
+    assert answer.status_code == 200 and answer.get_json() == {}
+    assert count(PhoneEvent) == 2 and call_of("d1").state == "ended"
+
+
+def test_events_of_a_pbx_name_it_and_a_refused_token_stores_nothing(app, client):
+    pbx_row, token = services.create_pbx(None, "Centrala")
+    assert Pbx(client, token).post(event="newCall", callId="p1", to=LINE_660).status_code == 200
+    services.update_pbx(None, pbx_row.id, require_signature=False, active=False)
+    answer = Pbx(client, token).post(event="newCall", callId="p2", to=LINE_660)
+    assert answer.status_code == 401 and answer.get_json()["message"] == "Unknown CTI token."
+    assert [e.pbx_id for e in db.session.scalars(db.select(PhoneEvent))] == [pbx_row.id]
 
 
 def test_events_are_processed_by_an_rq_worker(app, pbx, redis_url, monkeypatch):
