@@ -119,6 +119,10 @@ def worker(burst: bool):
     if not current_app.config.get("REDIS_URL"):
         raise SettingProblem("REDIS_URL is not set, so jobs run inline in the web process and no worker is "
                              "needed: set REDIS_URL to run jobs on workers")
+    # Taking contacts in comes first: on a machine the web and the workers share, a burst is
+    # stored at the web's pace and worked off right after it, instead of both slowing down.
+    if current_app.config["WORKER_NICE"] > 0:
+        os.nice(current_app.config["WORKER_NICE"])
     # The worker's first maintenance, as it starts, and every one after, makes sure the sweep's chain runs.
     run_worker(burst=burst, maintenance=None if burst else start_sweep_chain)
 

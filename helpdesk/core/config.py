@@ -93,6 +93,7 @@ def from_environment(instance_path: str, problems: list[ConfigError] | None = No
         "TICKET_HEARTBEAT_SECONDS": _int("TICKET_HEARTBEAT_SECONDS", 15),
         # Stored web-form contacts one worker job opens tickets for (and routes together).
         "INTAKE_BATCH": _int("INTAKE_BATCH", 100),
+        "WORKER_NICE": _int("WORKER_NICE", 10),  # the CPU priority workers give up to the web (0: none)
         # How long a receiving run waits for more contacts before it starts (fewer, fuller batches).
         "INTAKE_GATHER_MS": _int("INTAKE_GATHER_MS", 200),
         "MAIL_MAX_MESSAGE_BYTES": _int("MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024),

@@ -5,12 +5,14 @@ from flask import Blueprint, jsonify, request
 
 from channels.phone import SIGNATURE_HEADER, signature_valid
 from helpdesk.phone import services
+from helpdesk.web.auth import passive
 
 bp = Blueprint("phone_api", __name__)
 MAX_STORED_BODY = 64 * 1024  # larger is no CTI event: refused unstored (413); up to it stored, a dead letter if > 16 KB
 
 
 @bp.post("/api/v1/cti/<token>")
+@passive  # a PBX's post is nobody's activity (and so no session is opened for it)
 def cti_event(token: str):
     """One generic CTI event (Zammad-compatible), form-encoded or JSON.
 

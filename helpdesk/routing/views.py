@@ -338,7 +338,7 @@ def template_helpers() -> dict:
 
 def note_activity() -> None:
     """Before each request of logged-in staff, but not the page's own polls: they are active."""
-    if current_user.is_authenticated and request.endpoint not in (None, "static") and not is_passive_request():
+    if request.endpoint not in (None, "static") and not is_passive_request() and current_user.is_authenticated:
         routing_service.seen(current_user)
 
 
