@@ -4,7 +4,7 @@ Run: python bench/bench_contact_burst.py [SECONDS]   (default 10 per phase)
 
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and Redis at 127.0.0.1:6379, or KONTAKT_TEST_POSTGRES /
 KONTAKT_TEST_REDIS. Creates and drops its own database; the rate limits are stored in that Redis
-(under a key prefix of its own), as in production. gunicorn serves the app as the Procfile has it
+(under a key prefix of its own), as in production. the web server (granian) serves the app as the Procfile has it
 (2 workers of 4 threads), behind "one proxy" (PROXY_FIX_X_FOR=1), so each simulated customer has an
 address of its own in X-Forwarded-For; all traffic stays on loopback.
 
@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_routing_e2e import POSTGRES, REDIS, TEXTS, _cpu_of, start_web, stop  # noqa: E402 (one way to start gunicorn)
+from bench_routing_e2e import POSTGRES, REDIS, TEXTS, _cpu_of, start_web, stop  # noqa: E402 (one way to start the web server)
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 12))
 
@@ -143,7 +143,7 @@ def main(seconds: float) -> None:
         ensure_reference_data()
     web, port = start_web(env)
     try:
-        customers(port, 4, 0)  # warm-up: every gunicorn thread has loaded its templates and connections
+        customers(port, 4, 0)  # warm-up: every web thread has loaded its templates and connections
         print(f"calm:  {CUSTOMERS} customers, one form every 2 seconds each, {seconds:.0f} s")
         cpu = _cpu_of(web.pid)
         print("  customers " + summary(customers(port, seconds, 1)))
@@ -167,7 +167,7 @@ def main(seconds: float) -> None:
         print(f"  contacts stored from the burst's address: {stored}")
         per_customer = calm_cpu / (CUSTOMERS * seconds / 2)
         per_refusal = (burst_cpu - calm_cpu) / max(1, len(refused))
-        print(f"gunicorn CPU: {per_customer * 1000:.1f} ms per customer's post, {per_refusal * 1000:.2f} ms per "
+        print(f"web server CPU: {per_customer * 1000:.1f} ms per customer's post, {per_refusal * 1000:.2f} ms per "
               f"refused post (the load generator, PostgreSQL and Redis share the 2 cores: times vary with load)")
     finally:
         stop([web])

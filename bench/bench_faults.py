@@ -4,7 +4,7 @@ Run: python bench/bench_faults.py   (BENCH_FAULT_RATE posts per second, default 
 
 Needs PostgreSQL at 127.0.0.1:5432 (or KONTAKT_TEST_POSTGRES) and the redis-server binary: the
 benchmark runs a Redis of its own on a free port (no persistence, so a restart loses every job,
-as a Redis without persistence does), gunicorn as the Procfile has it (BENCH_WEB_WORKERS x
+as a Redis without persistence does), the web server (granian) as the Procfile has it (BENCH_WEB_WORKERS x
 BENCH_WEB_THREADS, default 2 x 4), BENCH_WORKERS `helpdesk worker`s (default 2) and an SMTP sink
 for the acknowledgements. Customers' browsers (threads of this process) post the contact form
 and read the confirmation page, each post with a subject of its own. First 30 s without a
@@ -87,7 +87,7 @@ def run(env: dict, redis) -> None:
         ensure_default_rules()
     workers = [start_worker(env, n) for n in range(WORKERS)]
     web, port = start_web(env)
-    print(f"{RATE:.0f} contact-form posts/s over HTTP to gunicorn, {WORKERS} workers, PostgreSQL, a Redis of its own")
+    print(f"{RATE:.0f} contact-form posts/s over HTTP to the web server, {WORKERS} workers, PostgreSQL, a Redis of its own")
     try:
         with app.app_context():
             wait_for_workers(WORKERS)

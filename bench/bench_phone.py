@@ -1,12 +1,12 @@
-"""Phone events end to end: the CTI webhook in gunicorn, stored, processed by RQ workers on PostgreSQL.
+"""Phone events end to end: the CTI webhook in the web server, stored, processed by RQ workers on PostgreSQL.
 
 Run: python bench/bench_phone.py [SECONDS]   (default 10)
 
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and Redis at 127.0.0.1:6379, or
 KONTAKT_TEST_POSTGRES / KONTAKT_TEST_REDIS. Creates and drops its own database and queue.
-gunicorn runs as the Procfile has it (BENCH_WEB_WORKERS processes of BENCH_WEB_THREADS
+the web server (granian) runs as the Procfile has it (BENCH_WEB_WORKERS processes of BENCH_WEB_THREADS
 threads, default 2 and 4), with BENCH_WORKERS RQ workers (default 2); the load generator
-(threads of this process, each a PBX connection kept alive), gunicorn, the workers and
+(threads of this process, each a PBX connection kept alive) , the web server, the workers and
 PostgreSQL share the machine's cores. Prints:
 
 * taken in: events per second the webhook accepts as fast as 8 PBX connections post them

@@ -17,13 +17,13 @@ Prints three figures:
   percentile, worst) shows whether the workers keep up (a delay that grows with time
   means they do not);
 * over HTTP: customers' browsers (threads of this process) posting the contact form to
-  gunicorn (2 workers of 4 threads, as the Procfile runs it): CSRF, validation and all;
+  the web server (granian, 2 workers of 4 threads, as the Procfile runs it): CSRF, validation and all;
   twice as many contacts as end to end as fast as possible, then RATE per second for 15
-  seconds. The load generator, gunicorn, the RQ workers and PostgreSQL share the 2 cores.
+  seconds. The load generator, the web server, the RQ workers and PostgreSQL share the 2 cores.
 
 The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
 as they do in production. CPU time per ticket is printed for each part (from /proc).
-BENCH_RATE sets the paced rate, BENCH_WORKERS the RQ workers; BENCH_WEB_WORKERS and BENCH_WEB_THREADS gunicorn's
+BENCH_RATE sets the paced rate, BENCH_WORKERS the RQ workers; BENCH_WEB_WORKERS and BENCH_WEB_THREADS the web server's
 processes and threads (default 2 and 4, as the Procfile).
 """
 from __future__ import annotations
@@ -174,7 +174,7 @@ def run(count: int, env: dict) -> None:
             after = cpu_snapshot(workers, web)
         finally:
             stop(workers + [web])
-        print(f"over HTTP:   {posted / http_seconds:7.1f} tickets/s  (POST /contact to gunicorn, first post to last "
+        print(f"over HTTP:   {posted / http_seconds:7.1f} tickets/s  (POST /contact to the web server, first post to last "
               f"ticket assigned; the posts alone: {posted / submitted:.1f}/s)")
         print_cpu(before, after, posted, this_process="browsers")
         print_batches(jobs.queue())
@@ -261,14 +261,15 @@ def submit(count: int, offset: int) -> None:
 
 
 def start_web(env: dict) -> tuple[subprocess.Popen, int]:
-    """gunicorn serving the app as the Procfile has it, on a free port."""
+    """The web server (granian) serving the app as the Procfile has it, on a free port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"),
-                            "--workers", os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)),
-                            "--threads", os.environ.get("BENCH_WEB_THREADS", "4"), "--bind",
-                            f"127.0.0.1:{port}", "helpdesk:create_app()"], env=env, cwd=ROOT,
+    command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--factory",
+               "--workers", os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)),
+               "--blocking-threads", os.environ.get("BENCH_WEB_THREADS", "4"), "--host", "127.0.0.1", "--port", str(port),
+               "helpdesk:create_app"]
+    web = subprocess.Popen(command, env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
     for _ in range(100):
         try:
@@ -276,7 +277,7 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
                 return web, port
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("gunicorn did not start (see web.log)")
+    raise SystemExit("the web server did not start (see web.log)")
 
 
 def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8, rate: float | None = None) -> int:
@@ -338,7 +339,7 @@ def _cpu_of(pid: int, *, with_children: bool = True) -> float:
 
 
 def cpu_snapshot(workers: list[subprocess.Popen], web: subprocess.Popen | None = None) -> dict[str, float]:
-    """CPU seconds used so far by each part: this process, the RQ workers, gunicorn, PostgreSQL, Redis."""
+    """CPU seconds used so far by each part: this process, the RQ workers, the web server, PostgreSQL, Redis."""
     servers = {"PostgreSQL": 0.0, "PostgreSQL autovacuum": 0.0, "Redis": 0.0}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -356,7 +357,7 @@ def cpu_snapshot(workers: list[subprocess.Popen], web: subprocess.Popen | None =
                 part = "PostgreSQL autovacuum" if b"autovacuum" in title else "PostgreSQL"
                 servers[part] += _cpu_of(int(entry.name), with_children=False)  # each server process once
     return {"this": time.process_time(), "RQ workers": sum(_cpu_of(w.pid) for w in workers),
-            "gunicorn": _cpu_of(web.pid) if web else 0.0, **servers}
+            "web": _cpu_of(web.pid) if web else 0.0, **servers}
 
 
 def print_cpu(before: dict, after: dict, count: int, *, this_process: str) -> None:

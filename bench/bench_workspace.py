@@ -11,10 +11,10 @@ documents, written with COPY (the search words computed by the same code the app
 
 Then, for an agent of the customer-service team (role agent, so the visibility filter applies):
 
-* client: the time a client sees over HTTP from gunicorn (2 workers of 4 threads, as the
+* client: the time a client sees over HTTP from the web server (2 workers of 4 threads, as the
   Procfile runs it), requests one after another on a kept-alive connection;
-* server: the time the app took for the same requests inside gunicorn (its Server-Timing
-  header), the SQL statements a request runs (counted in this process) and gunicorn's CPU
+* server: the time the app took for the same requests inside the web server (its Server-Timing
+  header), the SQL statements a request runs (counted in this process) and the web server's CPU
   time per request (which other work on the machine does not lengthen);
 
 each the median and 95th percentile of --requests requests after 3 warm-ups, for: the default
@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_routing_e2e import _cpu_of, start_web  # noqa: E402  (gunicorn as the Procfile runs it)
+from bench_routing_e2e import _cpu_of, start_web  # noqa: E402  (the web server (granian) as the Procfile runs it)
 from helpdesk.tickets.search import identity_words, words_of as words  # noqa: E402
 from routing.text import stems  # noqa: E402
 
@@ -368,7 +368,7 @@ class Browser:
 
 def client_side(web, port: int, paths: list[str], n: int) -> tuple[list[float], list[float], float]:
     """Seconds per request as a client sees them, one after another on one kept-alive connection,
-    the seconds the app took for each inside gunicorn (its Server-Timing header), and gunicorn's
+    the seconds the app took for each inside the web server (its Server-Timing header), and the web server's
     CPU seconds per request (what the app costs whatever else shares the cores)."""
     browser = Browser(port)
     browser.log_in("/agent/login", {"email": "agent1@kontakt.test", "password": PASSWORD}, "csrf_token",

@@ -79,7 +79,7 @@ def init_app(app) -> None:
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @with_appcontext
 def serve(host: str, port: int):
-    """Serve the app with the development server (production: gunicorn, see the Procfile).
+    """Serve the app with the development server (production: granian, see the Procfile).
 
     Without Redis the periodic sweep runs in a background thread of this process.
     """
