@@ -1,6 +1,7 @@
 """Intake: the raw contact is stored first, and no repeat or race creates a duplicate."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from channels import InboundContact
@@ -114,4 +115,40 @@ def test_a_submission_that_cannot_become_a_ticket_is_quarantined_and_the_rest_of
     broken, unreadable = db.session.get(RawContact, broken.id), db.session.get(RawContact, unreadable.id)
     assert broken.status == "quarantined" and "disk full" in broken.reason and broken.ticket_id is None
     assert unreadable.status == "quarantined" and "not a stored web-form submission" in unreadable.reason
+    assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 2
+
+
+def test_a_batch_of_stored_contacts_becomes_tickets_once_and_a_repeat_is_the_stored_one(app):
+    contacts = [(f"src-{n}", f"bytes {n}".encode(), f"batch-{n}") for n in range(3)]
+    stored = intake.store_raw_many(channel="phone", media_type="application/json", contacts=contacts)
+    again = intake.store_raw_many(channel="phone", media_type="application/json", contacts=contacts[1:])
+    assert [s.id for s in again] == [s.id for s in stored[1:]]
+    assert db.session.scalar(db.select(db.func.count()).select_from(RawContact)) == 3
+    batch = [(s.id, dataclasses.replace(contact(), from_email=f"k{n}@example.pl"), None) for n, s in enumerate(stored)]
+    opened = intake.receive_many(batch)
+    assert len(set(opened.values())) == 3
+    assert {db.session.get(Ticket, opened[s.id]).customer.primary_email for s in stored} == {
+        "k0@example.pl", "k1@example.pl", "k2@example.pl"}
+    assert intake.receive_many(batch) == opened  # received before: the same tickets
+    assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 3
+    assert {raw.status for raw in db.session.scalars(db.select(RawContact))} == {"processed"}
+
+
+def test_a_contact_of_a_batch_that_cannot_become_a_ticket_is_quarantined_and_the_rest_go_on(app, monkeypatch):
+    from helpdesk.tickets import services as tickets
+
+    stored = intake.store_raw_many(channel="phone", media_type="application/json",
+                                   contacts=[(f"src-{n}", b"{}", f"q-{n}") for n in range(3)])
+    real = tickets.open_tickets
+
+    def refuse_the_second(new):  # a mock: a ticket that cannot be written, as no real contact fails on cue
+        if any(item.raw_contact_id == stored[1].id for item in new):
+            raise ValueError("cannot be written")
+        return real(new)
+
+    monkeypatch.setattr(tickets, "open_tickets", refuse_the_second)
+    opened = intake.receive_many([(s.id, contact(), None) for s in stored])
+    assert set(opened) == {stored[0].id, stored[2].id}
+    raw = db.session.get(RawContact, stored[1].id)
+    assert raw.status == "quarantined" and "cannot be written" in raw.reason
     assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 2
