@@ -25,6 +25,7 @@ class ReportTicket(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     day: Mapped[date]  # opened on, Europe/Warsaw
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # ISO: Monday 1
     hour: Mapped[int] = mapped_column(SmallInteger)  # opened at, local hour
     status: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
@@ -45,6 +46,7 @@ class ReportClock(db.Model):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     policy_name: Mapped[str] = mapped_column(String(64))
     day: Mapped[date]  # the ticket opened on, Europe/Warsaw
+    week: Mapped[date]  # the Monday of that day
     channel: Mapped[str] = mapped_column(String(16))
     category_id: Mapped[int | None]
     team_id: Mapped[int | None]

@@ -35,9 +35,10 @@ def local(column: str) -> str:
 # ticket of the customer in the category is found among the selected tickets, so a refresh selects
 # every ticket of the customers concerned.
 _DERIVE = (f"""
-    INSERT INTO report_tickets (ticket_id, created_at, day, hour, status, channel, category_id, team_id,
+    INSERT INTO report_tickets (ticket_id, created_at, day, weekday, hour, status, channel, category_id, team_id,
                                 assignee_id, customer_id, further_contact_at)
-    SELECT t.id, t.created_at, {local('t.created_at')}::date, extract(hour FROM {local('t.created_at')})::int,
+    SELECT t.id, t.created_at, {local('t.created_at')}::date, extract(isodow FROM {local('t.created_at')})::int,
+           extract(hour FROM {local('t.created_at')})::int,
            t.status, t.channel, t.category_id, t.team_id, t.assignee_id, t.customer_id,
            least(CASE WHEN t.customer_id IS NOT NULL AND t.category_id IS NOT NULL THEN
                       lead(t.created_at) OVER (PARTITION BY t.customer_id, t.category_id ORDER BY t.created_at, t.id)
@@ -47,10 +48,11 @@ _DERIVE = (f"""
                FROM messages m WHERE m.direction = 'in' AND {{messages}} GROUP BY m.ticket_id
                HAVING count(*) > 1) w ON w.ticket_id = t.id
     WHERE {{tickets}}""", f"""
-    INSERT INTO report_clocks (ticket_id, name, policy_name, day, channel, category_id, team_id, assignee_id,
+    INSERT INTO report_clocks (ticket_id, name, policy_name, day, week, channel, category_id, team_id, assignee_id,
                                stopped, running, breached, due_at, target_seconds, seconds, earlier_met,
                                earlier_breached)
-    SELECT c.ticket_id, c.name, c.policy_name, {local('t.created_at')}::date, t.channel, t.category_id, t.team_id,
+    SELECT c.ticket_id, c.name, c.policy_name, {local('t.created_at')}::date,
+           date_trunc('week', {local('t.created_at')})::date, t.channel, t.category_id, t.team_id,
            t.assignee_id, c.stopped, c.running_since IS NOT NULL, c.breached_at IS NOT NULL, c.due_at,
            c.target_seconds, c.accumulated_seconds,
            greatest(coalesce(e.starts, 0) - 1 - greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int, 0), 0),

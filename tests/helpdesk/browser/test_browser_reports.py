@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpdesk.browser.test_browser_workspace import sign_in
-from tests.helpdesk.reports.test_reports import now, week  # noqa: F401  (the hand-built week)
+from tests.helpdesk.reports.test_reports import week  # noqa: F401  (the hand-built week)
 
 pytestmark = pytest.mark.browser
 
