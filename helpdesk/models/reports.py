@@ -57,6 +57,7 @@ class ReportClock(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     target_seconds: Mapped[int]
     seconds: Mapped[float]  # working time counted
+    bucket: Mapped[int] = mapped_column(SmallInteger)  # its cell (reports.summary.CELL_BOUNDS)
     earlier_met: Mapped[int] = mapped_column(default=0)
     earlier_breached: Mapped[int] = mapped_column(default=0)
 
@@ -84,4 +85,8 @@ class ReportPending(db.Model):
 
 Index("ix_report_tickets_day", ReportTicket.day)
 Index("ix_report_clocks_day", ReportClock.day)
+# The stopped clocks of one cell of one day (or week, or period): where a percentile is read.
+Index("ix_report_clocks_cells", ReportClock.name, ReportClock.bucket, ReportClock.day,
+      postgresql_include=["seconds", "channel", "category_id", "team_id", "assignee_id"],
+      postgresql_where=ReportClock.stopped, sqlite_where=ReportClock.stopped)
 Index("ix_report_solves_day", ReportSolve.day)

@@ -15,6 +15,12 @@ from helpdesk.core.extensions import db
 
 TZ = "Europe/Warsaw"
 REFRESH_BATCH = 2000  # pending tickets taken per transaction
+HOUR = 3600
+# The bounds of the cells a stopped clock's working time falls in (report_clocks.bucket, by
+# width_bucket: cell i holds [bound i, bound i + 1)): about 9% wide from a minute on, and the
+# bounds of the reports' time buckets among them, so a percentile is found in one cell (see
+# reports.services.response_times) and the buckets are sums of cells.
+CELL_BOUNDS = tuple(sorted({round(60 * (2 ** (i / 8) - 1)) for i in range(1, 200)} | {HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR}))
 
 
 class ReportsUnavailable(RuntimeError):
@@ -49,12 +55,12 @@ _DERIVE = (f"""
                HAVING count(*) > 1) w ON w.ticket_id = t.id
     WHERE {{tickets}}""", f"""
     INSERT INTO report_clocks (ticket_id, name, policy_name, day, week, channel, category_id, team_id, assignee_id,
-                               stopped, running, breached, due_at, target_seconds, seconds, earlier_met,
+                               stopped, running, breached, due_at, target_seconds, seconds, bucket, earlier_met,
                                earlier_breached)
     SELECT c.ticket_id, c.name, c.policy_name, {local('t.created_at')}::date,
            date_trunc('week', {local('t.created_at')})::date, t.channel, t.category_id, t.team_id,
            t.assignee_id, c.stopped, c.running_since IS NOT NULL, c.breached_at IS NOT NULL, c.due_at,
-           c.target_seconds, c.accumulated_seconds,
+           c.target_seconds, c.accumulated_seconds, width_bucket(c.accumulated_seconds, ARRAY{list(CELL_BOUNDS)}::float8[]),
            greatest(coalesce(e.starts, 0) - 1 - greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int, 0), 0),
            greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int, 0)
     FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id

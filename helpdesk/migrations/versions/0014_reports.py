@@ -101,12 +101,16 @@ def upgrade():
         sa.Column('due_at', UTCDateTime(), nullable=True),
         sa.Column('target_seconds', sa.Integer(), nullable=False),
         sa.Column('seconds', sa.Float(), nullable=False),
+        sa.Column('bucket', sa.SmallInteger(), nullable=False),
         sa.Column('earlier_met', sa.Integer(), nullable=False),
         sa.Column('earlier_breached', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('ticket_id', 'name'),
     )
     op.create_index('ix_report_clocks_day', 'report_clocks', ['day'])
+    op.create_index('ix_report_clocks_cells', 'report_clocks', ['name', 'bucket', 'day'],
+                    postgresql_include=['seconds', 'channel', 'category_id', 'team_id', 'assignee_id'],
+                    postgresql_where=sa.text('stopped'), sqlite_where=sa.text('stopped'))
     op.create_table(
         'report_solves',
         sa.Column('event_id', sa.Integer(), nullable=False),
@@ -150,6 +154,7 @@ def downgrade():
     op.drop_index('ix_report_solves_ticket_id', table_name='report_solves')
     op.drop_index('ix_report_solves_day', table_name='report_solves')
     op.drop_table('report_solves')
+    op.drop_index('ix_report_clocks_cells', table_name='report_clocks')
     op.drop_index('ix_report_clocks_day', table_name='report_clocks')
     op.drop_table('report_clocks')
     op.drop_index('ix_report_tickets_day', table_name='report_tickets')
