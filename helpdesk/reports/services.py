@@ -298,24 +298,27 @@ def _times(where: str, params: dict, unit: str) -> list[tuple]:
         grouped AS (
             SELECT name, period, bucket, n, total FROM cells
             UNION ALL SELECT name, 'infinity'::date, bucket, sum(n), sum(total) FROM cells GROUP BY name, bucket),
-        ranked AS (
-            SELECT name, period, bucket, n, sum(n) OVER (PARTITION BY name, period ORDER BY bucket) - n AS before
-            FROM grouped),
+        ranked AS (  -- per group its cells in order, and the clocks before each (ascending from 0)
+            SELECT name, period, array_agg(bucket ORDER BY bucket) AS buckets, array_agg(before ORDER BY bucket) AS befores
+            FROM (SELECT name, period, bucket, (sum(n) OVER (PARTITION BY name, period ORDER BY bucket) - n)::int8 AS before
+                  FROM grouped) c
+            GROUP BY name, period),
         groups AS (
             SELECT name, period, sum(n) AS size, sum(total) / sum(n) AS mean, {counts}
             FROM grouped GROUP BY name, period),
-        wanted AS (
-            SELECT DISTINCT g.name, g.period, w.rank::int8 AS rank FROM groups g, unnest(ARRAY[{ranks}]) w(rank)),
+        wanted AS (  -- each rank's cell (a binary search of the befores) and its place in the cell
+            SELECT DISTINCT c.name, c.period, w.rank, c.buckets[width_bucket(w.rank, c.befores)] AS bucket,
+                   (w.rank - c.befores[width_bucket(w.rank, c.befores)])::int AS skip
+            FROM groups g JOIN ranked c ON c.name = g.name AND c.period = g.period,
+                 unnest(ARRAY[{ranks}]::int8[]) w(rank)),
         found AS (
-            SELECT w.name, w.period, w.rank, v.seconds
-            FROM wanted w JOIN ranked c ON c.name = w.name AND c.period = w.period
-                 AND w.rank >= c.before AND w.rank < c.before + c.n
+            SELECT w.name, w.period, w.rank, v.seconds FROM wanted w
             CROSS JOIN LATERAL (
                 SELECT r.seconds FROM report_clocks r
-                WHERE r.stopped AND r.name = c.name AND r.bucket = c.bucket AND {where}
-                  AND r.day >= CASE WHEN c.period = 'infinity' THEN :first ELSE c.period END
-                  AND r.day <= CASE WHEN c.period = 'infinity' THEN :last ELSE c.period + {span} END
-                ORDER BY r.seconds OFFSET (w.rank - c.before)::int LIMIT 1) v)
+                WHERE r.stopped AND r.name = w.name AND r.bucket = w.bucket AND {where}
+                  AND r.day >= CASE WHEN w.period = 'infinity' THEN :first ELSE w.period END
+                  AND r.day <= CASE WHEN w.period = 'infinity' THEN :last ELSE w.period + {span} END
+                ORDER BY r.seconds OFFSET w.skip LIMIT 1) v)
         SELECT g.name, nullif(g.period, 'infinity'), g.size::int, g.mean, {", ".join(f"g.b{i}::int" for i in range(len(TIME_BUCKETS)))},
                array_agg(f.rank ORDER BY f.rank), array_agg(f.seconds ORDER BY f.rank)
         FROM groups g JOIN found f ON f.name = g.name AND f.period = g.period
