@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.core.extensions import db
-from helpdesk.models.types import UTCDateTime, utcnow
+from helpdesk.models.types import UTCDateTime
 
 
 class ReportTicket(db.Model):
@@ -80,7 +80,6 @@ class ReportPending(db.Model):
 
     __tablename__ = "report_pending"
     ticket_id: Mapped[int] = mapped_column(primary_key=True)
-    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 Index("ix_report_tickets_day", ReportTicket.day)

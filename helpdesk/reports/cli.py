@@ -17,9 +17,12 @@ def reports_cli():
 def rebuild():
     """Derive the reports' summary again from every ticket (after upgrading to 0014_reports on a large
     database, or whenever in doubt); reports asked for meanwhile wait for it."""
-    from helpdesk.reports.summary import rebuild as rebuild_summary
+    from helpdesk.reports.summary import ReportsUnavailable, rebuild as rebuild_summary
 
     started = time.perf_counter()
-    counts = rebuild_summary()
+    try:
+        counts = rebuild_summary()
+    except ReportsUnavailable as error:
+        raise click.ClickException(str(error)) from None
     click.echo(", ".join(f"{table} {count}" for table, count in counts.items())
                + f" in {time.perf_counter() - started:.1f} s")

@@ -42,6 +42,7 @@ AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3
 PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
 GROUPS = {"channel": "r.channel", "category": "r.category_id", "team": "r.team_id", "agent": "r.assignee_id"}
 
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -82,7 +83,7 @@ def _ready() -> None:
     """PostgreSQL, and the summary rows of the tickets changed since the last refresh brought up to date."""
     summary.check_database()
     summary.refresh()
-    # A year's percentiles sort a million values: in memory, and not worth compiling (JIT).
+    # A year's hash tables and sorts fit in memory; compiling the queries (JIT) costs more than it saves.
     db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(text("SET LOCAL jit = off"))
 
@@ -290,6 +291,8 @@ def _times(where: str, params: dict, unit: str) -> list[tuple]:
                        for i, (low, high, _) in enumerate(TIME_BUCKETS))
     ranks = ", ".join(f"floor((size - 1)::float8 * {p}), ceil((size - 1)::float8 * {p})" for p in PERCENTILES)
     span = 0 if unit == "day" else 6
+    columns = ", ".join(f"g.b{i}::int" for i in range(len(TIME_BUCKETS)))
+    keys = ", ".join(str(i) for i in range(1, 5 + len(TIME_BUCKETS)))
     # The whole period is the group of the day 'infinity'.
     rows = _rows(f"""
         WITH cells AS (
@@ -299,8 +302,10 @@ def _times(where: str, params: dict, unit: str) -> list[tuple]:
             SELECT name, period, bucket, n, total FROM cells
             UNION ALL SELECT name, 'infinity'::date, bucket, sum(n), sum(total) FROM cells GROUP BY name, bucket),
         ranked AS (  -- per group its cells in order, and the clocks before each (ascending from 0)
-            SELECT name, period, array_agg(bucket ORDER BY bucket) AS buckets, array_agg(before ORDER BY bucket) AS befores
-            FROM (SELECT name, period, bucket, (sum(n) OVER (PARTITION BY name, period ORDER BY bucket) - n)::int8 AS before
+            SELECT name, period, array_agg(bucket ORDER BY bucket) AS buckets,
+                   array_agg(before ORDER BY bucket) AS befores
+            FROM (SELECT name, period, bucket,
+                         (sum(n) OVER (PARTITION BY name, period ORDER BY bucket) - n)::int8 AS before
                   FROM grouped) c
             GROUP BY name, period),
         groups AS (
@@ -319,10 +324,10 @@ def _times(where: str, params: dict, unit: str) -> list[tuple]:
                   AND r.day >= CASE WHEN w.period = 'infinity' THEN :first ELSE w.period END
                   AND r.day <= CASE WHEN w.period = 'infinity' THEN :last ELSE w.period + {span} END
                 ORDER BY r.seconds OFFSET w.skip LIMIT 1) v)
-        SELECT g.name, nullif(g.period, 'infinity'), g.size::int, g.mean, {", ".join(f"g.b{i}::int" for i in range(len(TIME_BUCKETS)))},
+        SELECT g.name, nullif(g.period, 'infinity'), g.size::int, g.mean, {columns},
                array_agg(f.rank ORDER BY f.rank), array_agg(f.seconds ORDER BY f.rank)
         FROM groups g JOIN found f ON f.name = g.name AND f.period = g.period
-        GROUP BY 1, 2, 3, 4, {", ".join(str(5 + i) for i in range(len(TIME_BUCKETS)))}""", params)
+        GROUP BY {keys}""", params)
     result = []
     for name, period, size, mean, *rest in rows:
         counts, (ranked, values) = rest[:len(TIME_BUCKETS)], rest[len(TIME_BUCKETS):]

@@ -20,7 +20,8 @@ HOUR = 3600
 # width_bucket: cell i holds [bound i, bound i + 1)): about 9% wide from a minute on, and the
 # bounds of the reports' time buckets among them, so a percentile is found in one cell (see
 # reports.services.response_times) and the buckets are sums of cells.
-CELL_BOUNDS = tuple(sorted({round(60 * (2 ** (i / 8) - 1)) for i in range(1, 200)} | {HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR}))
+CELL_BOUNDS = tuple(sorted({round(60 * (2 ** (i / 8) - 1)) for i in range(1, 200)}
+                           | {HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR}))
 
 
 class ReportsUnavailable(RuntimeError):
@@ -30,6 +31,11 @@ class ReportsUnavailable(RuntimeError):
 def check_database() -> None:
     if db.engine.dialect.name != "postgresql":
         raise ReportsUnavailable("reports need PostgreSQL")
+
+
+def cell(seconds: str) -> str:
+    """SQL: the cell of CELL_BOUNDS a working time in seconds falls in (0 below the first bound)."""
+    return f"width_bucket({seconds}, ARRAY{list(CELL_BOUNDS)}::float8[])"
 
 
 def local(column: str) -> str:
@@ -60,8 +66,9 @@ _DERIVE = (f"""
     SELECT c.ticket_id, c.name, c.policy_name, {local('t.created_at')}::date,
            date_trunc('week', {local('t.created_at')})::date, t.channel, t.category_id, t.team_id,
            t.assignee_id, c.stopped, c.running_since IS NOT NULL, c.breached_at IS NOT NULL, c.due_at,
-           c.target_seconds, c.accumulated_seconds, width_bucket(c.accumulated_seconds, ARRAY{list(CELL_BOUNDS)}::float8[]),
-           greatest(coalesce(e.starts, 0) - 1 - greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int, 0), 0),
+           c.target_seconds, c.accumulated_seconds, {cell('c.accumulated_seconds')},
+           greatest(coalesce(e.starts, 0) - 1 - greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int,
+                                                         0), 0),
            greatest(coalesce(e.breaches, 0) - (c.breached_at IS NOT NULL)::int, 0)
     FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
     -- a next-response clock starts again at each customer message; each cycle has at most one breach
@@ -107,7 +114,7 @@ def refresh(batch: int = REFRESH_BATCH) -> int:
     while True:
         pending = db.session.scalars(text("""
             DELETE FROM report_pending WHERE ticket_id IN (
-                SELECT ticket_id FROM report_pending ORDER BY since LIMIT :batch FOR UPDATE SKIP LOCKED)
+                SELECT ticket_id FROM report_pending LIMIT :batch FOR UPDATE SKIP LOCKED)
             RETURNING ticket_id"""), {"batch": batch}).all()
         if not pending:
             db.session.commit()

@@ -23,13 +23,13 @@ _MARK_BY_TICKET_ID = """
 CREATE FUNCTION report_mark_pending() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO report_pending (ticket_id, since)
-        SELECT DISTINCT ticket_id, now() AT TIME ZONE 'UTC' FROM changed_rows WHERE ticket_id IS NOT NULL
+        INSERT INTO report_pending (ticket_id)
+        SELECT DISTINCT ticket_id FROM changed_rows WHERE ticket_id IS NOT NULL
         ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO report_pending (ticket_id, since)
-        SELECT DISTINCT ticket_id, now() AT TIME ZONE 'UTC' FROM previous_rows WHERE ticket_id IS NOT NULL
+        INSERT INTO report_pending (ticket_id)
+        SELECT DISTINCT ticket_id FROM previous_rows WHERE ticket_id IS NOT NULL
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
@@ -40,21 +40,21 @@ _MARK_TICKETS = """
 CREATE FUNCTION report_mark_tickets() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO report_pending (ticket_id, since) SELECT id, now() AT TIME ZONE 'UTC' FROM changed_rows
+        INSERT INTO report_pending (ticket_id) SELECT id FROM changed_rows
         ON CONFLICT DO NOTHING;
     ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO report_pending (ticket_id, since)
-        SELECT n.id, now() AT TIME ZONE 'UTC' FROM changed_rows n JOIN previous_rows o ON o.id = n.id
+        INSERT INTO report_pending (ticket_id)
+        SELECT n.id FROM changed_rows n JOIN previous_rows o ON o.id = n.id
         WHERE (n.status, n.channel, n.category_id, n.team_id, n.assignee_id, n.customer_id, n.created_at)
               IS DISTINCT FROM (o.status, o.channel, o.category_id, o.team_id, o.assignee_id, o.customer_id,
                                 o.created_at)
         UNION
-        SELECT t.id, now() AT TIME ZONE 'UTC' FROM previous_rows o JOIN changed_rows n ON n.id = o.id
+        SELECT t.id FROM previous_rows o JOIN changed_rows n ON n.id = o.id
         JOIN tickets t ON t.customer_id = o.customer_id WHERE n.customer_id IS DISTINCT FROM o.customer_id
         ON CONFLICT DO NOTHING;
     ELSE
-        INSERT INTO report_pending (ticket_id, since)
-        SELECT t.id, now() AT TIME ZONE 'UTC' FROM previous_rows o JOIN tickets t ON t.customer_id = o.customer_id
+        INSERT INTO report_pending (ticket_id)
+        SELECT t.id FROM previous_rows o JOIN tickets t ON t.customer_id = o.customer_id
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
@@ -100,7 +100,7 @@ def upgrade():
         sa.Column('breached', sa.Boolean(), nullable=False),
         sa.Column('due_at', UTCDateTime(), nullable=True),
         sa.Column('target_seconds', sa.Integer(), nullable=False),
-        sa.Column('seconds', sa.Float(), nullable=False),
+        sa.Column('seconds', sa.Double(), nullable=False),
         sa.Column('bucket', sa.SmallInteger(), nullable=False),
         sa.Column('earlier_met', sa.Integer(), nullable=False),
         sa.Column('earlier_breached', sa.Integer(), nullable=False),
@@ -128,7 +128,6 @@ def upgrade():
     op.create_table(
         'report_pending',
         sa.Column('ticket_id', sa.Integer(), nullable=False),
-        sa.Column('since', UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('ticket_id'),
     )
     if op.get_bind().dialect.name != 'postgresql':
@@ -140,7 +139,7 @@ def upgrade():
             op.execute(f"CREATE TRIGGER report_pending_{event.lower()} AFTER {event} ON {table} "
                        f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
     # The tickets that exist are summarised by the next refresh (or at once by `helpdesk reports rebuild`).
-    op.execute("INSERT INTO report_pending (ticket_id, since) SELECT id, now() AT TIME ZONE 'UTC' FROM tickets")
+    op.execute("INSERT INTO report_pending (ticket_id) SELECT id FROM tickets")
 
 
 def downgrade():
