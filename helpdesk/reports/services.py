@@ -157,9 +157,11 @@ def _clock_label(name: str) -> str:
 # --- SLA attainment ------------------------------------------------------------------
 
 # A clock's state as the queue shows it: past its deadline while running is a breach already.
-_STATE = ("CASE WHEN r.breached OR (r.running AND r.due_at <= :now)"
-          " THEN 'breached' WHEN r.stopped THEN 'met' WHEN NOT r.running THEN 'paused'"
-          " ELSE 'running' END")
+_BREACHED = "(r.breached OR coalesce(r.running AND r.due_at <= :now, false))"
+_STATES = {"met": f"NOT {_BREACHED} AND r.stopped", "breached": _BREACHED,
+           "running": f"NOT {_BREACHED} AND NOT r.stopped AND r.running",
+           "paused": f"NOT {_BREACHED} AND NOT r.stopped AND NOT r.running"}
+_STATE = f"CASE {' '.join(f'WHEN {condition} THEN {state!r}' for state, condition in _STATES.items())} END"
 
 
 def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -> Report:
@@ -174,12 +176,11 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
     group = GROUPS.get(by, "NULL")
     # The summary row of a next-response clock carries its earlier cycles, met and breached.
     rows = _rows(f"""
-        SELECT x.policy_name, x.name, x.grp,
-               (count(*) FILTER (WHERE x.state = 'met') + sum(x.earlier_met))::int,
-               (count(*) FILTER (WHERE x.state = 'breached') + sum(x.earlier_breached))::int,
-               count(*) FILTER (WHERE x.state = 'running')::int, count(*) FILTER (WHERE x.state = 'paused')::int
-        FROM (SELECT r.policy_name, r.name, {group} AS grp, {_STATE} AS state, r.earlier_met, r.earlier_breached
-              FROM report_clocks r WHERE {where}) x
+        SELECT r.policy_name, r.name, {group},
+               (count(*) FILTER (WHERE {_STATES['met']}) + sum(r.earlier_met))::int,
+               (count(*) FILTER (WHERE {_STATES['breached']}) + sum(r.earlier_breached))::int,
+               count(*) FILTER (WHERE {_STATES['running']})::int, count(*) FILTER (WHERE {_STATES['paused']})::int
+        FROM report_clocks r WHERE {where}
         GROUP BY 1, 2, 3""", params)
     labels = names(by, [r[2] for r in rows]) if by in ("category", "team", "agent") else {}
     order = {name: i for i, name in enumerate(CLOCKS)}
