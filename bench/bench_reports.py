@@ -6,7 +6,12 @@ KONTAKT_BENCH_POSTGRES overrides; see bench/scratch.py). BENCH_TICKETS sets the 
 the issue's target is 1,000,000). Creates and drops a scratch database; the data is written by
 set-based SQL (the services would take hours for a year), shaped as the services write it:
 first-response and resolution clocks, next-response cycles for a third of the tickets, a stop
-per stopped clock, a breach event per breached one; a call log and knowledge-base visits. Prints each report's seconds (the best of BENCH_REPEAT runs, default 3).
+per stopped clock, a breach event per breached one; a call log and knowledge-base visits. The
+reports' summary is then built as after an upgrade, by `helpdesk reports rebuild` (its seconds
+printed), and the cost of keeping it up to date is measured on single tickets (a change of team,
+as the triggers see it, then the refresh that follows the commit). Prints each report's seconds
+(the best of BENCH_REPEAT runs, default 3). BENCH_KEEP=1 keeps the database; BENCH_REUSE=<its
+name> measures it again without filling it (see bench/scratch.py).
 """
 import json
 import os
@@ -19,12 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.scratch import scratch_database  # noqa: E402
+from bench.scratch import reused, scratch_database  # noqa: E402
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", 100_000))
 YEAR_START, YEAR_END = date(2025, 12, 1), date(2026, 11, 30)
 AGENTS = 60
 REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
+UPKEEP_TICKETS = 50  # single tickets changed and refreshed, one commit each
 
 FILL = """
 INSERT INTO users (email, name, password_hash, role, active, ui_language, languages, presence, capacity, created_at)
@@ -143,25 +149,51 @@ def timed(run, repeat: int = REPEAT) -> float:
     return best
 
 
+def _upkeep(db, summary) -> dict:
+    """Single tickets re-assigned to the other team, each committed (the triggers mark it pending)
+    and then refreshed, as the job after the commit does: the milliseconds of each step."""
+    from sqlalchemy import text
+
+    ids = db.session.scalars(text("SELECT id FROM tickets ORDER BY random() LIMIT :n"), {"n": UPKEEP_TICKETS}).all()
+    change = refresh = 0.0
+    for ticket_id in ids:
+        started = time.perf_counter()
+        db.session.execute(text("UPDATE tickets SET team_id = 3 - team_id WHERE id = :id"), {"id": ticket_id})
+        db.session.commit()
+        changed = time.perf_counter()
+        summary.refresh()
+        change, refresh = change + changed - started, refresh + time.perf_counter() - changed
+    return {"upkeep_tickets": len(ids), "change_and_mark_ms": round(change / len(ids) * 1000, 2),
+            "refresh_ms": round(refresh / len(ids) * 1000, 2)}
+
+
 def main() -> None:
     from helpdesk.core.extensions import db
     from helpdesk.admin.services import ensure_reference_data
-    from helpdesk.reports import services
+    from helpdesk.reports import services, summary
     from helpdesk.reports.filters import Filters
 
     with scratch_database() as (app, dsn):
-        with app.app_context():
-            ensure_reference_data()
         started = time.perf_counter()
-        with psycopg.connect(dsn) as conn:
-            # whole numbers put in the text: several statements cannot be sent with parameters
-            conn.execute(FILL.replace("%(tickets)s", str(int(TICKETS))).replace("%(agents)s", str(int(AGENTS))))
+        if not reused():
+            with app.app_context():
+                ensure_reference_data()
+            with psycopg.connect(dsn) as conn:
+                # whole numbers put in the text: several statements cannot be sent with parameters
+                conn.execute(FILL.replace("%(tickets)s", str(int(TICKETS))).replace("%(agents)s", str(int(AGENTS))))
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute("VACUUM ANALYZE")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
             counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                       for table in ("tickets", "sla_clocks", "sla_events", "messages", "ticket_events", "calls",
                                     "kb_contact_visits")}
         print(json.dumps({"filled": counts, "fill_seconds": round(time.perf_counter() - started, 1)}))
+        with app.app_context():
+            if not reused():
+                started = time.perf_counter()
+                rows = summary.rebuild()
+                print(json.dumps({"rebuild_seconds": round(time.perf_counter() - started, 1), "summary_rows": rows}))
+            print(json.dumps(_upkeep(db, summary)))
         year = Filters(start=YEAR_START, end=YEAR_END)
         narrow = Filters(start=YEAR_START, end=YEAR_END, team=1, channel="email")
         reports = {

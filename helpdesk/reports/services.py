@@ -4,11 +4,14 @@ Each report function takes `Filters` and returns a `Report`: tables of raw value
 fractions 0–1, working-time seconds) that the screen, the CSV and the JSON API all show.
 Working time is what the SLA clocks counted on each ticket's own calendar through `schedules`
 (`SlaClock.accumulated_seconds` once a clock has stopped), so the reports agree with the
-clocks and the queue. Local days, weeks and hours are Europe/Warsaw.
+clocks and the queue. Local days, weeks and hours are Europe/Warsaw. A year of tickets is read
+from the summary tables (`reports.summary`, alias r), brought up to date before each report;
+what is "now" (open tickets, running clocks past due) is read from the sources.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -24,22 +27,20 @@ from helpdesk.models import Category, Team, User
 from helpdesk.models.core import CHANNELS, OPEN_STATUSES
 from helpdesk.models.sla import CLOCKS
 from helpdesk.models.types import utcnow
+from helpdesk.reports import summary
 from helpdesk.reports.filters import WARSAW, Filters
+from helpdesk.reports.summary import ReportsUnavailable  # noqa: F401  (the views catch it here)
+from helpdesk.reports.summary import local as _local
 from helpdesk.sla.services import clocks as sla_clocks
 from schedules import staffing
 
-TZ = "Europe/Warsaw"
 HOUR = 3600
 TIME_BUCKETS = ((0, HOUR, _l("under 1 h")), (HOUR, 4 * HOUR, _l("1–4 h")), (4 * HOUR, 8 * HOUR, _l("4–8 h")),
                 (8 * HOUR, 24 * HOUR, _l("8–24 h")), (24 * HOUR, None, _l("over 24 h")))
 AGE_BUCKETS = ((0, 1, _l("under 1 day")), (1, 3, _l("1–3 days")), (3, 7, _l("3–7 days")),
                (7, 30, _l("7–30 days")), (30, None, _l("over 30 days")))
 PROMISE_SECONDS = 24 * HOUR  # "answered within 24 hours on working days"
-GROUPS = {"channel": "t.channel", "category": "t.category_id", "team": "t.team_id", "agent": "t.assignee_id"}
-
-
-class ReportsUnavailable(RuntimeError):
-    """The reports need PostgreSQL (its percentiles and time zones)."""
+GROUPS = {"channel": "r.channel", "category": "r.category_id", "team": "r.team_id", "agent": "r.assignee_id"}
 
 
 @dataclass(frozen=True)
@@ -78,29 +79,33 @@ class Report:
 
 # --- shared SQL pieces ---------------------------------------------------------------
 
-def _check_database() -> None:
-    if db.engine.dialect.name != "postgresql":
-        raise ReportsUnavailable("reports need PostgreSQL")
+def _ready() -> None:
+    """PostgreSQL, and the summary rows of the tickets changed since the last refresh brought up to date."""
+    summary.check_database()
+    summary.refresh()
+    # A year's hash tables and sorts fit in memory; compiling the queries (JIT) costs more than it saves.
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    db.session.execute(text("SET LOCAL jit = off"))
 
 
-def _local(column: str) -> str:
-    return f"(({column}) AT TIME ZONE 'UTC' AT TIME ZONE '{TZ}')"
-
-
-def _where(f: Filters, *, period: bool = True, created: str = "t.created_at") -> tuple[str, dict]:
-    """The tickets the filters select (alias t); ``period`` False leaves out the dates."""
+def _where(f: Filters, *, period: str | None = "r.day", alias: str = "r") -> tuple[str, dict]:
+    """The rows the filters select: summary rows (alias r, ``period`` their local day) or tickets
+    (alias t, ``period`` the instant the dates apply to); ``period`` None leaves out the dates."""
     conds, params = ["TRUE"], {}
-    if period:
-        conds += [f"{created} >= :start", f"{created} < :end"]
+    if period == f"{alias}.day":
+        conds += [f"{period} >= :first", f"{period} <= :last"]
+        params |= {"first": f.start, "last": f.end}
+    elif period:
+        conds += [f"{period} >= :start", f"{period} < :end"]
         params |= {"start": _naive(f.start_utc), "end": _naive(f.end_utc)}
     if f.teams is not None:
-        conds.append("t.team_id = ANY(:teams)")
+        conds.append(f"{alias}.team_id = ANY(:teams)")
         params["teams"] = list(f.teams)
-    for name, column in (("team", "t.team_id"), ("channel", "t.channel"), ("category", "t.category_id"),
-                         ("agent", "t.assignee_id")):
+    for name, column in (("team", "team_id"), ("channel", "channel"), ("category", "category_id"),
+                         ("agent", "assignee_id")):
         value = getattr(f, name)
         if value is not None:
-            conds.append(f"{column} = :{name}")
+            conds.append(f"{alias}.{column} = :{name}")
             params[name] = value
     return " AND ".join(conds), params
 
@@ -152,9 +157,11 @@ def _clock_label(name: str) -> str:
 # --- SLA attainment ------------------------------------------------------------------
 
 # A clock's state as the queue shows it: past its deadline while running is a breach already.
-_STATE = ("CASE WHEN c.breached_at IS NOT NULL OR (c.running_since IS NOT NULL AND c.due_at <= :now)"
-          " THEN 'breached' WHEN c.stopped THEN 'met' WHEN c.running_since IS NULL THEN 'paused'"
-          " ELSE 'running' END")
+_BREACHED = "(r.breached OR coalesce(r.running AND r.due_at <= :now, false))"
+_STATES = {"met": f"NOT {_BREACHED} AND r.stopped", "breached": _BREACHED,
+           "running": f"NOT {_BREACHED} AND NOT r.stopped AND r.running",
+           "paused": f"NOT {_BREACHED} AND NOT r.stopped AND NOT r.running"}
+_STATE = f"CASE {' '.join(f'WHEN {condition} THEN {state!r}' for state, condition in _STATES.items())} END"
 
 
 def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -> Report:
@@ -163,36 +170,18 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
 
     A next-response clock starts again at each customer message; its earlier cycles come from the
     SLA history (each ended with a stop, and was breached if it has a breach event)."""
-    _check_database()
+    _ready()
     where, params = _where(f)
     params["now"] = _naive(sla_clocks.now())
     group = GROUPS.get(by, "NULL")
-    # A next-response clock starts again at each customer message. Each cycle has at most one breach
-    # event, and the current cycle's is on the row (breached_at), so the earlier cycles are the
-    # clock's starts but one, of which breached: its breach events less the current one.
+    # The summary row of a next-response clock carries its earlier cycles, met and breached.
     rows = _rows(f"""
-        WITH chosen AS (
-            SELECT c.ticket_id, c.name, c.policy_name, {group} AS grp, {_STATE} AS state,
-                   c.breached_at IS NOT NULL AS recorded
-            FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE {where}),
-        earlier AS (
-            SELECT ch.policy_name, ch.grp,
-                   count(*) FILTER (WHERE e.action = 'start') AS starts,
-                   count(*) FILTER (WHERE e.action = 'breach') AS breaches
-            FROM sla_events e JOIN chosen ch ON ch.ticket_id = e.ticket_id AND ch.name = 'next_response'
-            WHERE e.clock = 'next_response' AND e.action IN ('start', 'breach') GROUP BY 1, 2),
-        current AS (
-            SELECT policy_name, name, grp, count(*) FILTER (WHERE state = 'met') AS met,
-                   count(*) FILTER (WHERE state = 'breached') AS breached,
-                   count(*) FILTER (WHERE state = 'running') AS running,
-                   count(*) FILTER (WHERE state = 'paused') AS paused,
-                   count(*) AS clocks, count(*) FILTER (WHERE recorded) AS recorded
-            FROM chosen GROUP BY 1, 2, 3)
-        SELECT c.policy_name, c.name, c.grp,
-               (c.met + coalesce((e.starts - c.clocks) - (e.breaches - c.recorded), 0))::int,
-               (c.breached + coalesce(e.breaches - c.recorded, 0))::int, c.running::int, c.paused::int
-        FROM current c LEFT JOIN earlier e ON c.name = 'next_response' AND e.policy_name = c.policy_name
-             AND e.grp IS NOT DISTINCT FROM c.grp""", params)
+        SELECT r.policy_name, r.name, {group},
+               (count(*) FILTER (WHERE {_STATES['met']}) + sum(r.earlier_met))::int,
+               (count(*) FILTER (WHERE {_STATES['breached']}) + sum(r.earlier_breached))::int,
+               count(*) FILTER (WHERE {_STATES['running']})::int, count(*) FILTER (WHERE {_STATES['paused']})::int
+        FROM report_clocks r WHERE {where}
+        GROUP BY 1, 2, 3""", params)
     labels = names(by, [r[2] for r in rows]) if by in ("category", "team", "agent") else {}
     order = {name: i for i, name in enumerate(CLOCKS)}
     rows = sorted(rows, key=lambda r: (r[0], order.get(r[1], 9), _group_label(by, r[2], labels)))
@@ -210,7 +199,7 @@ def sla_attainment(f: Filters, by: str | None = None, breach_limit: int = 200) -
                            breached, _share(breached, total), running, paused, total,
                            _share(met, met + breached)))
     breach_count = sum(row[5] for row in table.rows)
-    breaches = _breaches(where, params, breach_limit)
+    breaches = _breaches(*_where(f, period="t.created_at", alias="t"), breach_limit)
     listed = Table("breaches", _l("Breaches"), [
         Column("ticket", _l("Ticket"), "ticket"), Column("clock", _l("Target")), Column("policy", _l("Policy")),
         Column("breached_at", _l("Breached at"), "instant"), Column("channel", _l("Channel")),
@@ -227,8 +216,9 @@ def _group_title(by: str | None):
 
 
 def _breaches(where: str, params: dict, limit: int) -> list[tuple]:
-    """The most recent breaches: the history's breach events, and running clocks past due that no
-    sweep has recorded yet."""
+    """The most recent breaches of the tickets ``where`` selects (alias t): the history's breach
+    events, and running clocks past due that no sweep has recorded yet."""
+    params = params | {"now": _naive(sla_clocks.now())}
     rows = _rows(f"""
         (SELECT t.id AS ticket_id, e.clock, e.policy_name, e.at, t.channel, t.team_id, t.assignee_id, t.status
          FROM sla_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.action = 'breach' AND {where}
@@ -251,22 +241,11 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     """Working time to the first response, to the latest next response and to resolution, of the
     tickets opened in the period whose clock has stopped: median, 90th percentile, mean, the
     distribution in buckets and the trend by day or week of opening; and the e-mail promise."""
-    _check_database()
+    _ready()
     trend = trend if trend in ("day", "week") else "week"
     where, params = _where(f)
     unit = "day" if trend == "day" else "week"
-    buckets = ", ".join(
-        f"count(*) FILTER (WHERE x.seconds >= {low}" + (f" AND x.seconds < {high})" if high else ")")
-        for low, high, _ in TIME_BUCKETS)
-    # One pass over the clocks for the whole period and for each day or week (both percentiles
-    # from one sort per group); the rows without a period are the whole period's.
-    rows = _rows(f"""
-        SELECT x.name, x.period, count(*)::int, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.seconds),
-               avg(x.seconds), {buckets}
-        FROM (SELECT c.name, c.accumulated_seconds AS seconds,
-                     date_trunc('{unit}', {_local('t.created_at')})::date AS period
-              FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.stopped AND {where}) x
-        GROUP BY GROUPING SETS ((x.name), (x.name, x.period))""", params)
+    rows = _times(where, params, unit)
     by_clock = {r[0]: r for r in rows if r[1] is None}
     order = {name: i for i, name in enumerate(CLOCKS)}
     series = sorted((r for r in rows if r[1] is not None), key=lambda r: (r[1], order.get(r[0], 9)))
@@ -296,20 +275,90 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     return report
 
 
+PERCENTILES = (0.5, 0.9)
+
+
+def _times(where: str, params: dict, unit: str) -> list[tuple]:
+    """Per clock, for the whole period (period None) and each day or week: the stopped clocks,
+    their median and 90th percentile (as percentile_cont has them), mean, and counts per TIME_BUCKETS.
+
+    Sorting a year of clocks for percentile_cont takes seconds, so each percentile is read where
+    it lies instead: the clocks are counted per cell of working time (report_clocks.bucket); the
+    counts give the cell of each rank percentile_cont reads and the rank's place in it, and the
+    index on (clock, cell, day) finds that one value."""
+    cell = {0: 0, **{bound: i + 1 for i, bound in enumerate(summary.CELL_BOUNDS)}}
+    counts = ", ".join(f"coalesce(sum(n) FILTER (WHERE bucket >= {cell[low]}"
+                       + (f" AND bucket < {cell[high]})" if high else ")") + f", 0) AS b{i}"
+                       for i, (low, high, _) in enumerate(TIME_BUCKETS))
+    ranks = ", ".join(f"floor((size - 1)::float8 * {p}), ceil((size - 1)::float8 * {p})" for p in PERCENTILES)
+    span = 0 if unit == "day" else 6
+    columns = ", ".join(f"g.b{i}::int" for i in range(len(TIME_BUCKETS)))
+    keys = ", ".join(str(i) for i in range(1, 5 + len(TIME_BUCKETS)))
+    # The whole period is the group of the day 'infinity'.
+    rows = _rows(f"""
+        WITH cells AS (
+            SELECT r.name, r.{unit} AS period, r.bucket, count(*) AS n, sum(r.seconds) AS total
+            FROM report_clocks r WHERE r.stopped AND {where} GROUP BY 1, 2, 3),
+        grouped AS (
+            SELECT name, period, bucket, n, total FROM cells
+            UNION ALL SELECT name, 'infinity'::date, bucket, sum(n), sum(total) FROM cells GROUP BY name, bucket),
+        ranked AS (  -- per group its cells in order, and the clocks before each (ascending from 0)
+            SELECT name, period, array_agg(bucket ORDER BY bucket) AS buckets,
+                   array_agg(before ORDER BY bucket) AS befores
+            FROM (SELECT name, period, bucket,
+                         (sum(n) OVER (PARTITION BY name, period ORDER BY bucket) - n)::int8 AS before
+                  FROM grouped) c
+            GROUP BY name, period),
+        groups AS (
+            SELECT name, period, sum(n) AS size, sum(total) / sum(n) AS mean, {counts}
+            FROM grouped GROUP BY name, period),
+        wanted AS (  -- each rank's cell (a binary search of the befores) and its place in the cell
+            SELECT DISTINCT c.name, c.period, w.rank, c.buckets[width_bucket(w.rank, c.befores)] AS bucket,
+                   (w.rank - c.befores[width_bucket(w.rank, c.befores)])::int AS skip
+            FROM groups g JOIN ranked c ON c.name = g.name AND c.period = g.period,
+                 unnest(ARRAY[{ranks}]::int8[]) w(rank)),
+        found AS (
+            SELECT w.name, w.period, w.rank, v.seconds FROM wanted w
+            CROSS JOIN LATERAL (
+                SELECT r.seconds FROM report_clocks r
+                WHERE r.stopped AND r.name = w.name AND r.bucket = w.bucket AND {where}
+                  AND r.day >= CASE WHEN w.period = 'infinity' THEN :first ELSE w.period END
+                  AND r.day <= CASE WHEN w.period = 'infinity' THEN :last ELSE w.period + {span} END
+                ORDER BY r.seconds OFFSET w.skip LIMIT 1) v)
+        SELECT g.name, nullif(g.period, 'infinity'), g.size::int, g.mean, {columns},
+               array_agg(f.rank ORDER BY f.rank), array_agg(f.seconds ORDER BY f.rank)
+        FROM groups g JOIN found f ON f.name = g.name AND f.period = g.period
+        GROUP BY {keys}""", params)
+    result = []
+    for name, period, size, mean, *rest in rows:
+        counts, (ranked, values) = rest[:len(TIME_BUCKETS)], rest[len(TIME_BUCKETS):]
+        value = dict(zip(ranked, values))
+        result.append((name, period, size,
+                       [_percentile(value, size, p) for p in PERCENTILES], mean, *counts))
+    return result
+
+
+def _percentile(value: dict, size: int, p: float) -> float:
+    """percentile_cont's interpolation between the values at the ranks around (size - 1) × p."""
+    h = (size - 1) * p
+    low, high = value[math.floor(h)], value[math.ceil(h)]
+    return low + (h - math.floor(h)) * (high - low)
+
+
 def _promise(f: Filters) -> Table:
     """The e-mail promise, "answered within 24 hours on working days", kept per week: e-mail tickets
     answered within 24 h of working time on their clock, against those answered later or overdue."""
     where, params = _where(f)
     params |= {"now": _naive(sla_clocks.now()), "promise": PROMISE_SECONDS}
     rows = _rows(f"""
-        SELECT date_trunc('week', {_local('t.created_at')})::date,
-               count(*) FILTER (WHERE c.stopped AND c.accumulated_seconds <= :promise)::int,
-               count(*) FILTER (WHERE (c.stopped AND c.accumulated_seconds > :promise)
-                                OR (NOT c.stopped AND (c.breached_at IS NOT NULL OR c.due_at <= :now)
-                                    AND c.target_seconds <= :promise))::int,
+        SELECT r.week,
+               count(*) FILTER (WHERE r.stopped AND r.seconds <= :promise)::int,
+               count(*) FILTER (WHERE (r.stopped AND r.seconds > :promise)
+                                OR (NOT r.stopped AND (r.breached OR r.due_at <= :now)
+                                    AND r.target_seconds <= :promise))::int,
                count(*)::int
-        FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-        WHERE c.name = 'first_response' AND t.channel = 'email' AND {where} GROUP BY 1 ORDER BY 1""", params)
+        FROM report_clocks r
+        WHERE r.name = 'first_response' AND r.channel = 'email' AND {where} GROUP BY 1 ORDER BY 1""", params)
     return Table("promise", _l("E-mail answered within 24 hours on working days, per week"), [
         Column("week", _l("Week from"), "date"), Column("tickets", _l("E-mail tickets"), "int"),
         Column("kept", _l("Answered within 24 h"), "int"), Column("missed", _l("Not within 24 h"), "int"),
@@ -323,8 +372,8 @@ def _promise(f: Filters) -> Table:
 def backlog(f: Filters) -> Report:
     """Open tickets now by age and status (the period does not apply), and tickets created
     against tickets solved per day of the period."""
-    _check_database()
-    where, params = _where(f, period=False)
+    _ready()
+    where, params = _where(f, period=None, alias="t")
     params["now"] = _naive(utcnow())
     ages = ", ".join(_age_count(low, high) for low, high, _ in AGE_BUCKETS)
     rows = {r[0]: r[1:] for r in _rows(f"""SELECT t.status, {ages}, count(*)::int FROM tickets t
@@ -338,15 +387,9 @@ def backlog(f: Filters) -> Report:
         counts = rows.get(status, (0,) * (len(AGE_BUCKETS) + 1))
         open_table.rows.append((label_of(STATUS_LABELS, status), *counts))
     open_table.rows.append((str(_l("All open")), *[sum(r[i] for r in open_table.rows) for i in range(1, len(AGE_BUCKETS) + 2)]))
-    where_p, params_p = _where(f)
-    created = dict(_rows(f"SELECT {_local('t.created_at')}::date, count(*)::int FROM tickets t WHERE {where_p}"
-                         " GROUP BY 1", params_p))
-    where_s, params_s = _where(f, created="e.at")
-    # Solving stops the resolution clock: the SLA history has the instant (the ticket's audit trail has it too).
-    solved = dict(_rows(f"""SELECT {_local('e.at')}::date, count(*)::int FROM sla_events e
-                            JOIN tickets t ON t.id = e.ticket_id
-                            WHERE e.action = 'stop' AND e.clock = 'resolution' AND e.reason = 'status solved'
-                              AND {where_s} GROUP BY 1""", params_s))
+    where, params = _where(f)
+    created = dict(_rows(f"SELECT r.day, count(*)::int FROM report_tickets r WHERE {where} GROUP BY 1", params))
+    solved = dict(_rows(f"SELECT r.day, count(*)::int FROM report_solves r WHERE {where} GROUP BY 1", params))
     flow = Table("flow", _l("Created and solved per day"), [
         Column("day", _l("Day"), "date"), Column("created", _l("Created"), "int"), Column("solved", _l("Solved"), "int"),
         Column("difference", _l("Backlog change"), "int")])
@@ -372,11 +415,10 @@ def _age_count(low: int, high: int | None) -> str:
 def volume(f: Filters) -> Report:
     """Contacts by weekday × hour (local) per channel over the period: tickets opened by e-mail and
     the web form, and inbound calls from the call log (every call, out of hours too: the load)."""
-    _check_database()
+    _ready()
     where, params = _where(f)
-    rows = _rows(f"""SELECT t.channel, extract(isodow FROM {_local('t.created_at')})::int,
-                            extract(hour FROM {_local('t.created_at')})::int, count(*)::int
-                     FROM tickets t WHERE t.channel <> 'phone' AND {where} GROUP BY 1, 2, 3""", params)
+    rows = _rows(f"""SELECT r.channel, r.weekday, r.hour, count(*)::int
+                     FROM report_tickets r WHERE r.channel <> 'phone' AND {where} GROUP BY 1, 2, 3""", params)
     where, params = _calls_where(f)
     rows += _rows(f"""SELECT 'phone', extract(isodow FROM {_local('c.offered_at')})::int,
                              extract(hour FROM {_local('c.offered_at')})::int, count(*)::int
@@ -415,31 +457,20 @@ def _weekday_names() -> list[str]:
 def first_contact_resolution(f: Filters) -> Report:
     """Of the tickets opened in the period and solved, the share with no further contact from the
     customer about the same category within N days (REPORTS_FCR_DAYS, 7) of opening: no second
-    message from them on the ticket and no other ticket of theirs in that category. Tickets whose
-    N days have not passed yet are left out."""
-    _check_database()
+    message from them on the ticket and no other ticket of theirs in that category in those days
+    (the summary keeps the first of the two). Tickets whose N days have not passed yet are left out."""
+    _ready()
     days = int(current_app.config.get("REPORTS_FCR_DAYS", 7))
     where, params = _where(f)
     params |= {"days": timedelta(days=days), "now": _naive(utcnow())}
-    params["after"] = _naive(f.end_utc) + params["days"]
-    # A repeat is the customer's next ticket in the category, whatever its channel or team; a second
-    # message is one more from them on the ticket. Both read by time range (indexed), then joined.
+    # A repeat is the customer's next ticket in the category, whatever its channel or team.
     rows = _rows(f"""
-        WITH following AS (
-            SELECT o.id, lead(o.created_at) OVER (PARTITION BY o.customer_id, o.category_id
-                                                  ORDER BY o.created_at, o.id) AS next_at
-            FROM tickets o
-            WHERE o.customer_id IS NOT NULL AND o.category_id IS NOT NULL
-              AND o.created_at >= :start AND o.created_at < :after),
-        written AS (
-            SELECT m.ticket_id, count(*) AS messages FROM messages m
-            WHERE m.direction = 'in' AND m.created_at >= :start AND m.created_at < :after GROUP BY m.ticket_id)
-        SELECT t.channel, count(*)::int,
-               count(*) FILTER (WHERE (fo.next_at IS NULL OR fo.next_at > t.created_at + :days)
-                                AND coalesce(w.messages, 0) <= 1)::int
-        FROM tickets t JOIN following fo ON fo.id = t.id LEFT JOIN written w ON w.ticket_id = t.id
-        WHERE t.status IN ('solved', 'closed') AND t.created_at + :days <= :now AND {where}
-        GROUP BY t.channel ORDER BY t.channel""", params)
+        SELECT r.channel, count(*)::int,
+               count(*) FILTER (WHERE r.further_contact_at IS NULL OR r.further_contact_at > r.created_at + :days)::int
+        FROM report_tickets r
+        WHERE r.status IN ('solved', 'closed') AND r.created_at + :days <= :now AND r.customer_id IS NOT NULL
+          AND r.category_id IS NOT NULL AND {where}
+        GROUP BY r.channel ORDER BY r.channel""", params)
     from helpdesk.web.helpers import CHANNEL_LABELS, label_of
     table = Table("fcr", _l("First-contact resolution"), [
         Column("channel", _l("Channel")), Column("solved", _l("Solved tickets"), "int"),
@@ -519,7 +550,7 @@ def service_level(answered_within: int, answered: int, unanswered: int, unanswer
 def phone(f: Filters) -> Report:
     """Offered, answered and abandoned calls per day, the service level X% in Y s with the formula
     chosen in settings, average speed of answer and handle (talk) time; callbacks within their SLA."""
-    _check_database()
+    _ready()
     config = current_app.config
     within = int(config["REPORTS_ANSWER_WITHIN_SECONDS"])
     formula = config["REPORTS_SERVICE_LEVEL_FORMULA"]
@@ -568,13 +599,13 @@ def phone(f: Filters) -> Report:
 
 def _callbacks(f: Filters) -> Table:
     """Callbacks asked for in the period (missed and out-of-hours calls), made within their SLA or not."""
-    where, params = _where(f, created="p.created_at")
+    where, params = _where(f, period="p.created_at")
     params["now"] = _naive(sla_clocks.now())
     met, breached, waiting, total = _rows(f"""
         SELECT count(*) FILTER (WHERE s.state = 'met')::int, count(*) FILTER (WHERE s.state = 'breached')::int,
                count(*) FILTER (WHERE s.state IN ('running', 'paused'))::int, count(*)::int
-        FROM (SELECT {_STATE} AS state FROM phone_callbacks p JOIN tickets t ON t.id = p.ticket_id
-              JOIN sla_clocks c ON c.ticket_id = p.ticket_id AND c.name = 'first_response' WHERE {where}) s""",
+        FROM (SELECT {_STATE} AS state FROM phone_callbacks p
+              JOIN report_clocks r ON r.ticket_id = p.ticket_id AND r.name = 'first_response' WHERE {where}) s""",
                                           params)[0]
     return Table("callbacks", _l("Callbacks"), [
         Column("callbacks", _l("Callbacks asked for"), "int"), Column("met", _l("Made within the SLA"), "int"),
@@ -593,7 +624,7 @@ def staffing_plan(f: Filters, week: date, history_weeks: int = 4) -> Report:
     """For each hour of ``week`` (its Monday): the forecast calls (the mean of the same hour over the
     ``history_weeks`` weeks before), the agents Erlang C needs for the service-level target with
     the handle time, and the agents rostered on their shift calendars."""
-    _check_database()
+    _ready()
     config = current_app.config
     target = config.get("REPORTS_SERVICE_LEVEL_PERCENT", 80) / 100
     within = config.get("REPORTS_ANSWER_WITHIN_SECONDS", 20)

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpdesk.browser.test_browser_workspace import sign_in
-from tests.helpdesk.reports.test_reports import now, week  # noqa: F401  (the hand-built week)
+from tests.helpdesk.reports.conftest import now  # noqa: F401  (the fixtures of the hand-built week)
+from tests.helpdesk.reports.test_reports import week  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from helpdesk.models import Team
 from helpdesk.reports import services
 from helpdesk.reports.views import cell
 from tests.conftest import login
-from tests.helpdesk.reports.test_reports import WEEK, now, week  # noqa: F401  (the hand-built week)
+from tests.helpdesk.reports.test_reports import WEEK, week  # noqa: F401  (the hand-built week)
 
 PERIOD = "start=2026-12-07&end=2026-12-13"
 
