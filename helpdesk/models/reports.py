@@ -62,6 +62,18 @@ class ReportClock(db.Model):
     earlier_breached: Mapped[int] = mapped_column(default=0)
 
 
+class ReportClockCell(db.Model):
+    """The stopped clocks of one cell of working time opened on one day, counted: what the response
+    times of the whole contact centre are read from (the report_clocks rows of a year are millions)."""
+
+    __tablename__ = "report_clock_cells"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    clocks: Mapped[int]
+    seconds: Mapped[float]  # their working time together
+
+
 class ReportSolve(db.Model):
     """One time a ticket was solved (its resolution clock stopped by the status), on its local day."""
 

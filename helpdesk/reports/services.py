@@ -245,7 +245,8 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     trend = trend if trend in ("day", "week") else "week"
     where, params = _where(f)
     unit = "day" if trend == "day" else "week"
-    rows = _times(where, params, unit)
+    whole_centre = f.teams is None and all(getattr(f, name) is None for name in ("team", "channel", "category", "agent"))
+    rows = _times(where, params, unit, counted=whole_centre)
     by_clock = {r[0]: r for r in rows if r[1] is None}
     order = {name: i for i, name in enumerate(CLOCKS)}
     series = sorted((r for r in rows if r[1] is not None), key=lambda r: (r[1], order.get(r[0], 9)))
@@ -278,14 +279,15 @@ def response_times(f: Filters, trend: str = "week") -> Report:
 PERCENTILES = (0.5, 0.9)
 
 
-def _times(where: str, params: dict, unit: str) -> list[tuple]:
+def _times(where: str, params: dict, unit: str, *, counted: bool = False) -> list[tuple]:
     """Per clock, for the whole period (period None) and each day or week: the stopped clocks,
     their median and 90th percentile (as percentile_cont has them), mean, and counts per TIME_BUCKETS.
 
     Sorting a year of clocks for percentile_cont takes seconds, so each percentile is read where
     it lies instead: the clocks are counted per cell of working time (report_clocks.bucket); the
     counts give the cell of each rank percentile_cont reads and the rank's place in it, and the
-    index on (clock, cell, day) finds that one value."""
+    index on (clock, cell, day) finds that one value. ``counted``: no filter but the period, so the
+    cells are read as report_clock_cells has them counted per day instead of counting the clocks."""
     cell = {0: 0, **{bound: i + 1 for i, bound in enumerate(summary.CELL_BOUNDS)}}
     counts = ", ".join(f"coalesce(sum(n) FILTER (WHERE bucket >= {cell[low]}"
                        + (f" AND bucket < {cell[high]})" if high else ")") + f", 0) AS b{i}"
@@ -294,11 +296,16 @@ def _times(where: str, params: dict, unit: str) -> list[tuple]:
     span = 0 if unit == "day" else 6
     columns = ", ".join(f"g.b{i}::int" for i in range(len(TIME_BUCKETS)))
     keys = ", ".join(str(i) for i in range(1, 5 + len(TIME_BUCKETS)))
+    if counted:
+        period = "r.day" if unit == "day" else "date_trunc('week', r.day)::date"
+        cells = (f"SELECT r.name, {period} AS period, r.bucket, sum(r.clocks) AS n, sum(r.seconds) AS total "
+                 f"FROM report_clock_cells r WHERE {where} GROUP BY 1, 2, 3")
+    else:
+        cells = (f"SELECT r.name, r.{unit} AS period, r.bucket, count(*) AS n, sum(r.seconds) AS total "
+                 f"FROM report_clocks r WHERE r.stopped AND {where} GROUP BY 1, 2, 3")
     # The whole period is the group of the day 'infinity'.
     rows = _rows(f"""
-        WITH cells AS (
-            SELECT r.name, r.{unit} AS period, r.bucket, count(*) AS n, sum(r.seconds) AS total
-            FROM report_clocks r WHERE r.stopped AND {where} GROUP BY 1, 2, 3),
+        WITH cells AS ({cells}),
         grouped AS (
             SELECT name, period, bucket, n, total FROM cells
             UNION ALL SELECT name, 'infinity'::date, bucket, sum(n), sum(total) FROM cells GROUP BY name, bucket),

@@ -94,14 +94,14 @@ def rebuild() -> dict:
     check_database()
     session = db.session
     session.execute(text("DELETE FROM report_pending"))
-    session.execute(text(f"TRUNCATE {', '.join(_TABLES)}"))
+    session.execute(text(f"TRUNCATE {', '.join(_TABLES)}, report_clock_cells"))
     for statement in _DERIVE:
         session.execute(text(statement.format(tickets="TRUE", messages="TRUE", events="TRUE")))
     counts = {table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in _TABLES}
     session.commit()
     # Statistics for the planner, and the visibility map the index-only reads of the percentiles need.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"VACUUM ANALYZE {', '.join(_TABLES)}"))
+        conn.execute(text(f"VACUUM ANALYZE {', '.join(_TABLES)}, report_clock_cells"))
     return counts
 
 

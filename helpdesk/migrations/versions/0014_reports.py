@@ -1,4 +1,4 @@
-"""reports: summary tables (a row per ticket, SLA clock and solve), the pending list and its triggers
+"""reports: summary tables (a row per ticket, SLA clock and solve; clocks counted per day and cell), the pending list and its triggers
 
 Revision ID: 0014_reports
 Revises: 0013_ticketpage
@@ -59,6 +59,29 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$"""
+# The stopped clocks per day and cell (report_clock_cells) follow every row of report_clocks that
+# comes or goes, whoever removes it (a refresh, or a ticket's deletion cascading); one statement at
+# a time changes the counts, so two refreshes never wait on each other's cells in a circle.
+_COUNT_CELLS = """
+CREATE FUNCTION report_count_cells() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('report_clock_cells'));
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO report_clock_cells AS c (name, day, bucket, clocks, seconds)
+        SELECT name, day, bucket, count(*), sum(seconds) FROM changed_rows WHERE stopped
+        GROUP BY name, day, bucket ORDER BY name, day, bucket
+        ON CONFLICT (name, day, bucket) DO UPDATE
+        SET clocks = c.clocks + excluded.clocks, seconds = c.seconds + excluded.seconds;
+    ELSE
+        UPDATE report_clock_cells c SET clocks = c.clocks - o.clocks, seconds = c.seconds - o.seconds
+        FROM (SELECT name, day, bucket, count(*) AS clocks, sum(seconds) AS seconds FROM previous_rows
+              WHERE stopped GROUP BY name, day, bucket) o
+        WHERE c.name = o.name AND c.day = o.day AND c.bucket = o.bucket;
+        DELETE FROM report_clock_cells c USING (SELECT DISTINCT name, day, bucket FROM previous_rows) o
+        WHERE c.clocks <= 0 AND c.name = o.name AND c.day = o.day AND c.bucket = o.bucket;
+    END IF;
+    RETURN NULL;
+END $$"""
 _SOURCES = {"tickets": "report_mark_tickets", "sla_clocks": "report_mark_pending",
             "sla_events": "report_mark_pending", "messages": "report_mark_pending"}
 _REFERENCING = {"INSERT": "NEW TABLE AS changed_rows", "UPDATE": "OLD TABLE AS previous_rows NEW TABLE AS changed_rows",
@@ -112,6 +135,15 @@ def upgrade():
                     postgresql_include=['seconds', 'channel', 'category_id', 'team_id', 'assignee_id'],
                     postgresql_where=sa.text('stopped'), sqlite_where=sa.text('stopped'))
     op.create_table(
+        'report_clock_cells',
+        sa.Column('name', sa.String(length=32), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('bucket', sa.SmallInteger(), nullable=False),
+        sa.Column('clocks', sa.Integer(), nullable=False),
+        sa.Column('seconds', sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint('name', 'day', 'bucket'),
+    )
+    op.create_table(
         'report_solves',
         sa.Column('event_id', sa.Integer(), nullable=False),
         sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -138,6 +170,10 @@ def upgrade():
         for event, referencing in _REFERENCING.items():
             op.execute(f"CREATE TRIGGER report_pending_{event.lower()} AFTER {event} ON {table} "
                        f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    op.execute(_COUNT_CELLS)
+    for event, referencing in (("INSERT", "NEW TABLE AS changed_rows"), ("DELETE", "OLD TABLE AS previous_rows")):
+        op.execute(f"CREATE TRIGGER report_count_cells_{event.lower()} AFTER {event} ON report_clocks "
+                   f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION report_count_cells()")
     # The tickets that exist are summarised by the next refresh (or at once by `helpdesk reports rebuild`).
     op.execute("INSERT INTO report_pending (ticket_id) SELECT id FROM tickets")
 
@@ -147,12 +183,16 @@ def downgrade():
         for table in _SOURCES:
             for event in _REFERENCING:
                 op.execute(f"DROP TRIGGER report_pending_{event.lower()} ON {table}")
+        for event in ("INSERT", "DELETE"):
+            op.execute(f"DROP TRIGGER report_count_cells_{event.lower()} ON report_clocks")
+        op.execute("DROP FUNCTION report_count_cells()")
         op.execute("DROP FUNCTION report_mark_tickets()")
         op.execute("DROP FUNCTION report_mark_pending()")
     op.drop_table('report_pending')
     op.drop_index('ix_report_solves_ticket_id', table_name='report_solves')
     op.drop_index('ix_report_solves_day', table_name='report_solves')
     op.drop_table('report_solves')
+    op.drop_table('report_clock_cells')
     op.drop_index('ix_report_clocks_cells', table_name='report_clocks')
     op.drop_index('ix_report_clocks_day', table_name='report_clocks')
     op.drop_table('report_clocks')
