@@ -236,7 +236,9 @@ def _stories(rng: random.Random, now: datetime) -> list[_Story]:
                 low, high = SHARE_OF_TARGET[kind]
                 received = _working_time_before(calendar, now, target * rng.uniform(low, high))
             else:
-                received = _office_hours(now - timedelta(days=rng.uniform(*ages)), rng)
+                # Office hours on the day, yet never before the demo's two weeks nor after now.
+                received = min(max(_office_hours(now - timedelta(days=rng.uniform(*ages)), rng),
+                                   now - timedelta(days=14)), now - timedelta(minutes=10))
             story = _Story(kind, channel, customer, request, language, received)
             _plan(story, calendar.add(received, target), now, rng)
             stories.append(story)
