@@ -100,4 +100,10 @@ Index("ix_report_clocks_day", ReportClock.day)
 Index("ix_report_clocks_cells", ReportClock.name, ReportClock.bucket, ReportClock.day,
       postgresql_include=["seconds", "channel", "category_id", "team_id", "assignee_id"],
       postgresql_where=ReportClock.stopped, sqlite_where=ReportClock.stopped)
+# The e-mail promise's clocks (a quarter of them), read without the rest.
+Index("ix_report_clocks_promise", ReportClock.week,
+      postgresql_include=["day", "stopped", "seconds", "breached", "due_at", "target_seconds", "category_id", "team_id",
+                          "assignee_id"],
+      postgresql_where=(ReportClock.name == "first_response") & (ReportClock.channel == "email"),
+      sqlite_where=(ReportClock.name == "first_response") & (ReportClock.channel == "email"))
 Index("ix_report_solves_day", ReportSolve.day)

@@ -134,6 +134,11 @@ def upgrade():
     op.create_index('ix_report_clocks_cells', 'report_clocks', ['name', 'bucket', 'day'],
                     postgresql_include=['seconds', 'channel', 'category_id', 'team_id', 'assignee_id'],
                     postgresql_where=sa.text('stopped'), sqlite_where=sa.text('stopped'))
+    promise = sa.text("name = 'first_response' AND channel = 'email'")
+    op.create_index('ix_report_clocks_promise', 'report_clocks', ['week'],
+                    postgresql_include=['day', 'stopped', 'seconds', 'breached', 'due_at', 'target_seconds',
+                                        'category_id', 'team_id', 'assignee_id'],
+                    postgresql_where=promise, sqlite_where=promise)
     op.create_table(
         'report_clock_cells',
         sa.Column('name', sa.String(length=32), nullable=False),
@@ -193,6 +198,7 @@ def downgrade():
     op.drop_index('ix_report_solves_day', table_name='report_solves')
     op.drop_table('report_solves')
     op.drop_table('report_clock_cells')
+    op.drop_index('ix_report_clocks_promise', table_name='report_clocks')
     op.drop_index('ix_report_clocks_cells', table_name='report_clocks')
     op.drop_index('ix_report_clocks_day', table_name='report_clocks')
     op.drop_table('report_clocks')
