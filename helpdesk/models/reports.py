@@ -97,8 +97,8 @@ class ReportPending(db.Model):
 Index("ix_report_tickets_day", ReportTicket.day)
 Index("ix_report_clocks_day", ReportClock.day)
 # The stopped clocks of one cell of one day (or week, or period): where a percentile is read.
-Index("ix_report_clocks_cells", ReportClock.name, ReportClock.bucket, ReportClock.day,
-      postgresql_include=["seconds", "channel", "category_id", "team_id", "assignee_id"],
+Index("ix_report_clocks_cells", ReportClock.name, ReportClock.bucket, ReportClock.day, ReportClock.seconds,
+      postgresql_include=["channel", "category_id", "team_id", "assignee_id"],
       postgresql_where=ReportClock.stopped, sqlite_where=ReportClock.stopped)
 # The e-mail promise's clocks (a quarter of them), read without the rest.
 Index("ix_report_clocks_promise", ReportClock.week,

@@ -131,8 +131,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('ticket_id', 'name'),
     )
     op.create_index('ix_report_clocks_day', 'report_clocks', ['day'])
-    op.create_index('ix_report_clocks_cells', 'report_clocks', ['name', 'bucket', 'day'],
-                    postgresql_include=['seconds', 'channel', 'category_id', 'team_id', 'assignee_id'],
+    op.create_index('ix_report_clocks_cells', 'report_clocks', ['name', 'bucket', 'day', 'seconds'],
+                    postgresql_include=['channel', 'category_id', 'team_id', 'assignee_id'],
                     postgresql_where=sa.text('stopped'), sqlite_where=sa.text('stopped'))
     promise = sa.text("name = 'first_response' AND channel = 'email'")
     op.create_index('ix_report_clocks_promise', 'report_clocks', ['week'],
