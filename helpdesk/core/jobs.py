@@ -98,7 +98,8 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
     if conn is None:
         enqueue(func)
         return
-    key = _once_key(f"{func.__module__}.{func.__qualname__}")
+    path = f"{func.__module__}.{func.__qualname__}"
+    key = _once_key(path)
     now = time.time()
     if _gathering_until.get(key, 0.0) > now:
         return
@@ -108,7 +109,7 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
         log.error("run of %s not queued (Redis: %s); the periodic sweep will start one", key, error)
         return
     if queued_at is None:
-        enqueue(run_once, key.rpartition(":once:")[2], gather_seconds)
+        enqueue(run_once, path, gather_seconds)
     # The queued run looks no sooner than gather_seconds after it was queued: until then (less a
     # fifth, for the clocks of the web and worker hosts to differ by), what this process stores
     # is sure to be in that run, and asking Redis again (the CTI webhook asks for every event) is

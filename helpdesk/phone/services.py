@@ -350,7 +350,8 @@ def open_callbacks(call_pks: list[int]) -> dict[str, int]:
     summaries = {call.id: summary_of(call) for call in calls}
     contacts = {call.id: callback_contact(summaries[call.id], line_name=call.line.name if call.line else "")
                 for call in calls}
-    teams = {call.id: (call.line.team_id if call.line else None) or _default_team_id() for call in calls}
+    default_team = None if all(call.line and call.line.team_id for call in calls) else _default_team_id()
+    teams = {call.id: (call.line.team_id if call.line else None) or default_team for call in calls}
     line_ids = {call.id: call.line_id for call in calls}
     raws = dict(zip(summaries, intake.store_raw_many(channel="phone", media_type="application/json", contacts=[
         (f"cti:{call.call_id}"[:100], json.dumps(asdict(summaries[call.id]), default=str, ensure_ascii=False).encode(),
@@ -380,11 +381,13 @@ def open_callbacks(call_pks: list[int]) -> dict[str, int]:
             db.session.execute(db.update(Callback).where(Callback.ticket_id == ticket.id)
                                .values(missed_calls=Callback.missed_calls + 1))
             ticket_of[pk] = ticket.id
+    customer_of = dict(db.session.execute(db.select(Ticket.id, Ticket.customer_id)
+                                          .where(Ticket.id.in_(set(ticket_of.values())))).all())
     for call in db.session.scalars(db.select(Call).where(Call.id.in_(list(ticket_of))).with_for_update()
                                    .execution_options(populate_existing=True)):
         call.ticket_id, call.callback_done = ticket_of[call.id], True
         if call.customer_id is None:
-            call.customer_id = db.session.scalar(db.select(Ticket.customer_id).filter_by(id=call.ticket_id))
+            call.customer_id = customer_of[call.ticket_id]
     db.session.commit()
     return {summaries[pk].call_id: ticket_id for pk, ticket_id in ticket_of.items()}
 
