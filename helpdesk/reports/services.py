@@ -88,6 +88,14 @@ def _ready() -> None:
     db.session.execute(text("SET LOCAL jit = off"))
 
 
+_FILTERED_COLUMNS = (("team", "team_id"), ("channel", "channel"), ("category", "category_id"), ("agent", "assignee_id"))
+
+
+def _whole_centre(f: Filters) -> bool:
+    """No filter but the period: the whole contact centre."""
+    return f.teams is None and all(getattr(f, name) is None for name, _ in _FILTERED_COLUMNS)
+
+
 def _where(f: Filters, *, period: str | None = "r.day", alias: str = "r") -> tuple[str, dict]:
     """The rows the filters select: summary rows (alias r, ``period`` their local day) or tickets
     (alias t, ``period`` the instant the dates apply to); ``period`` None leaves out the dates."""
@@ -101,8 +109,7 @@ def _where(f: Filters, *, period: str | None = "r.day", alias: str = "r") -> tup
     if f.teams is not None:
         conds.append(f"{alias}.team_id = ANY(:teams)")
         params["teams"] = list(f.teams)
-    for name, column in (("team", "team_id"), ("channel", "channel"), ("category", "category_id"),
-                         ("agent", "assignee_id")):
+    for name, column in _FILTERED_COLUMNS:
         value = getattr(f, name)
         if value is not None:
             conds.append(f"{alias}.{column} = :{name}")
@@ -245,8 +252,7 @@ def response_times(f: Filters, trend: str = "week") -> Report:
     trend = trend if trend in ("day", "week") else "week"
     where, params = _where(f)
     unit = "day" if trend == "day" else "week"
-    whole_centre = f.teams is None and all(getattr(f, name) is None for name in ("team", "channel", "category", "agent"))
-    rows = _times(where, params, unit, counted=whole_centre)
+    rows = _times(where, params, unit, counted=_whole_centre(f))
     by_clock = {r[0]: r for r in rows if r[1] is None}
     order = {name: i for i, name in enumerate(CLOCKS)}
     series = sorted((r for r in rows if r[1] is not None), key=lambda r: (r[1], order.get(r[0], 9)))
