@@ -6,6 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -56,24 +57,62 @@ def insert_ignoring_conflicts(table, *index_elements: str):
 
 def execute_autocommit(statement, params: dict):
     """Run one statement on its own, committed as it runs: one round trip to PostgreSQL, for
-    the busiest single-statement writes (a PBX's call events). Its engine skips the ping before
-    each use; a connection the database dropped meanwhile is found by the statement failing,
-    and the statement is tried once more on a new one (so only for a statement whose repeat
-    does no harm: the reply to one that committed may be what was lost). Returns its rows."""
-    from flask import current_app
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import DBAPIError
+    the busiest single-statement writes (a PBX's call events). Returns its rows.
 
-    engine = current_app.extensions.get("kontakt_autocommit_engine")
-    if engine is None:
-        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
-        if db.engine.dialect.name == "postgresql":  # (SQLite, the demo's, has one writer: the app's engine)
-            engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10)
-        current_app.extensions["kontakt_autocommit_engine"] = engine
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as conn:
+    On PostgreSQL each thread keeps a driver connection of its own, out of an autocommit
+    engine's pool, and runs the statement compiled once, without SQLAlchemy's execution
+    machinery (which cost more CPU than the driver). A connection the database dropped
+    meanwhile is found by the statement failing, and the statement is tried once more on a
+    new one (so only for a statement whose repeat does no harm: the reply to one that
+    committed may be what was lost). SQLite, the demo's, has one writer: the app's engine.
+    """
+    from flask import current_app
+
+    held = current_app.extensions.get("kontakt_autocommit")
+    if held is None:
+        held = current_app.extensions["kontakt_autocommit"] = _Autocommit(db.engine)
+    return held.execute(statement, params)
+
+
+class _Autocommit:
+    """What `execute_autocommit` keeps per app: its engine, the compiled statements, each thread's connection."""
+
+    def __init__(self, engine):
+        import threading
+
+        from sqlalchemy import create_engine
+
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.engine = (create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10)
+                       if self.postgresql else engine.execution_options(isolation_level="AUTOCOMMIT"))
+        self.compiled: dict = {}
+        self.local = threading.local()
+
+    def execute(self, statement, params: dict):
+        if not self.postgresql:
+            with self.engine.connect() as conn:
                 return conn.execute(statement, params).all()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
+        sql, processors = self.compiled.get(statement) or self._compile(statement)
+        values = {name: process(params[name]) if process else params[name] for name, process in processors}
+        for attempt in (1, 2):
+            conn = getattr(self.local, "conn", None)
+            try:
+                if conn is None:
+                    conn = self.local.conn = self.engine.raw_connection()
+                    conn.driver_connection.autocommit = True
+                with conn.driver_connection.cursor() as cursor:
+                    cursor.execute(sql, values)
+                    return cursor.fetchall()
+            except self.engine.dialect.loaded_dbapi.OperationalError as error:  # SQLAlchemy's, as elsewhere
+                if conn is not None:
+                    self.local.conn = None
+                    conn.invalidate()
+                if attempt == 2:
+                    raise OperationalError(sql, values, error) from error
+
+    def _compile(self, statement):
+        compiled = statement.compile(dialect=self.engine.dialect)
+        processors = [(compiled.bind_names[bind], bind.type.bind_processor(self.engine.dialect))
+                      for bind in compiled.binds.values()]
+        self.compiled[statement] = str(compiled), processors
+        return self.compiled[statement]

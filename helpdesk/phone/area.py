@@ -1,4 +1,4 @@
-"""The phone area: its blueprints (screens, the CTI webhook, the call API), sweep, CLI and page helpers."""
+"""The phone area: its screens, the CTI webhook (in front of Flask), the call API, sweep, CLI and page helpers."""
 from __future__ import annotations
 
 
@@ -7,14 +7,12 @@ def init_app(app) -> None:
 
     from channels.phone import display_number
     from helpdesk.core import periodic, signals
-    from helpdesk.core.extensions import csrf, limiter
     from helpdesk.phone import api, cli, jobs, views
     from helpdesk.web.helpers import add_menu_entry
 
-    csrf.exempt(api.bp)  # posted by PBXs with a token in the URL, never from a browser session
-    limiter.exempt(api.bp)  # a PBX posts every event of every call; its token is what keeps others out
+    app.wsgi_app = api.CtiWebhook(app, app.wsgi_app)  # in front of Flask: the busiest writer
+    app.extensions.setdefault("kontakt_wsgi_endpoints", []).append((api.CTI_PATH + "<token>", "POST", ["token"]))
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
     app.context_processor(views.template_helpers)
     app.add_template_filter(views.outcome_label, "call_outcome")
     app.add_template_filter(display_number, "phone_number")

@@ -188,7 +188,8 @@ def take_event(token: str, body: bytes, media_type: str, *, signed: bool) -> Tak
                   status="dead" if reason else "received", reason=reason, check=check,
                   caller=event.caller if check else "", call_id=event.call_id if event else None,
                   event=event.event if event else None, token_hash=hashed, signed=signed)
-    db.session.rollback()  # nothing of the session's is held across the insert
+    if db.session.registry.has():  # nothing of a session's is held across the insert (none is made for it)
+        db.session.rollback()
     rows = execute_autocommit(_STORE_EVENT[not fixed], values)
     if not rows:
         return None

@@ -143,6 +143,32 @@ def test_a_body_too_large_for_an_event_is_refused_unstored(pbx):
     assert answer.status_code == 400 and count(PhoneEvent, status="dead") == 1
 
 
+def test_the_webhook_answers_in_front_of_flask_as_an_api_does(pbx):
+    """The webhook is answered before Flask's request cycle: it still sends the security
+    headers, refuses another method with 405, and leaves other paths to the app."""
+    answer = pbx.post(event="newCall", callId="h1", from_=CALLER, to=LINE_660)
+    assert answer.status_code == 200 and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Content-Type"] == "application/json" and "Set-Cookie" not in answer.headers
+    got = pbx.client.get(f"/api/v1/cti/{TOKEN}")
+    assert got.status_code == 405 and got.headers["Allow"] == "POST" and count(PhoneEvent) == 1
+    assert pbx.client.post(f"/api/v1/cti/{TOKEN}/more", data=b"event=newCall").status_code == 404
+
+
+def test_with_the_database_unreachable_the_event_is_refused_with_503_to_be_sent_again(app, pbx, monkeypatch):
+    from sqlalchemy import create_engine
+
+    from helpdesk.core.extensions import _Autocommit
+
+    # A real refusal: the webhook's connections go to a port where no database listens.
+    unreachable = create_engine(db.engine.url.set(host="127.0.0.1", port=1))
+    monkeypatch.setitem(app.extensions, "kontakt_autocommit", _Autocommit(unreachable))
+    answer = pbx.post(event="newCall", callId="u1", from_=CALLER, to=LINE_660)
+    assert answer.status_code == 503 and "send it again" in answer.get_json()["message"]
+    monkeypatch.setitem(app.extensions, "kontakt_autocommit", _Autocommit(db.engine))
+    assert pbx.post(event="newCall", callId="u1", from_=CALLER, to=LINE_660).status_code == 200
+    assert count(PhoneEvent) == 1
+
+
 def test_a_dead_letter_from_a_parser_failure_is_replayed_into_its_call(pbx, client, make_staff, monkeypatch):
     # A mock, as nothing real makes the parser fail: the parser failing on one event (a bug later fixed).
     real = services.parse_event

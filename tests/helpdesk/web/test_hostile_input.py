@@ -49,8 +49,9 @@ def parameter_names() -> list[str]:
 
 
 def endpoints(app) -> list[tuple[str, str, list[str]]]:
-    """(rule, method, its argument names) for every route but the static files."""
-    found = []
+    """(rule, method, its argument names) for every route but the static files, and the
+    endpoints answered in front of Flask (the CTI webhook)."""
+    found = list(app.extensions.get("kontakt_wsgi_endpoints", []))
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
