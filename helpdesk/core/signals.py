@@ -14,7 +14,7 @@ status_changed = _signals.signal("status-changed")  # sender: Ticket; old=, new=
 
 # after commit
 ticket_committed = _signals.signal("ticket-committed")  # sender: ticket id (an existing ticket changed)
-tickets_received = _signals.signal("tickets-received")  # sender: tuple of ids of tickets intake opened
+tickets_received = _signals.signal("tickets-received")  # sender: tuple of ids of tickets intake opened; channels=
 message_committed = _signals.signal("message-committed")  # sender: message id
 ticket_routed = _signals.signal("ticket-routed")  # sender: Ticket; decision=routing.Decision (before commit)
 calendar_changed = _signals.signal("calendar-changed")  # sender: calendar name (after commit)

@@ -126,7 +126,7 @@ def receive(raw_id: int, contact: InboundContact, *, thread_to: Ticket | None = 
         quarantine(raw_id, f"{type(exc).__name__}: {exc}")
         raise
     if created:
-        signals.tickets_received.send((ticket.id,))
+        signals.tickets_received.send((ticket.id,), channels={ticket.channel})
     else:
         signals.ticket_committed.send(ticket.id)
     return ticket
@@ -155,7 +155,7 @@ def receive_stored() -> int:
     opened = list(_open_stored(readable).values())
     db.session.commit()
     if opened:
-        signals.tickets_received.send(tuple(opened))
+        signals.tickets_received.send(tuple(opened), channels={"webform"})
     if len(waiting) == batch:  # there may be more: another run, which a free worker can start at once
         jobs.enqueue_once(receive_stored)
     return len(opened)
@@ -174,7 +174,7 @@ def receive_many(contacts: list[tuple[int, InboundContact, int | None]]) -> dict
                            if raw_id in raws and raw_id not in received])
     db.session.commit()
     if opened:
-        signals.tickets_received.send(tuple(opened.values()))
+        signals.tickets_received.send(tuple(opened.values()), channels={contact.channel for _, contact, _ in contacts})
     return {**received, **opened}
 
 

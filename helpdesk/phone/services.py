@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, exists, insert
+from sqlalchemy import Row, and_, bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
 
 from channels.identity import normalise_phone
@@ -199,7 +199,7 @@ def take_event(token: str, body: bytes, media_type: str, *, signed: bool) -> Tak
     return Taken(event_id, reason, bool(reject))
 
 
-def _parsed(row: PhoneEvent) -> CallEvent:
+def _parsed(row: Row | PhoneEvent) -> CallEvent:
     """A stored event parsed again (times without a timestamp are the receipt time)."""
     return parse_event(row.payload, row.media_type, row.received_at)
 
@@ -210,36 +210,48 @@ def process_events() -> int:
     Events another worker holds are skipped (SKIP LOCKED). The batch's calls are created if
     new and locked (in call-id order, so two workers never wait on each other in a circle)
     while each one's state is derived from all its events, so no call is written from halves.
-    Lines, agents and callers are read once per batch. Calls that now need a callback get them
-    after the commit, in one job (a failed one is retried, and the sweep looks too).
+    Lines, agents and callers are read once per batch, and rows are read and written as plain
+    rows, a statement for all the calls and one for all the events (the ORM's unit of work
+    cost more than everything else here). Calls that now need a callback get them after the
+    commit, in one job (a failed one is retried, and the sweep looks too).
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
-    waiting = db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.status == "received")
-                                 .order_by(PhoneEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
-    by_call: dict[str, list[tuple[PhoneEvent, CallEvent]]] = {}
-    now = utcnow()
+    events, now = PhoneEvent.__table__, utcnow()
+    columns = (events.c.id, events.c.call_id, events.c.payload, events.c.media_type, events.c.received_at,
+               events.c.rejected)
+    waiting = db.session.execute(db.select(*columns).where(events.c.status == "received").order_by(events.c.id)
+                                 .limit(batch).with_for_update(skip_locked=True)).all()
+    by_call: dict[str, list[tuple[Row, CallEvent]]] = {}
+    taken, dead = [], []
     for row in waiting:
         try:
             by_call.setdefault(row.call_id, []).append((row, _parsed(row)))
+            taken.append(row.id)
         except EventRejected as rejected:  # stored as received, yet unreadable: a dead letter
-            row.status, row.reason = "dead", rejected.reason
+            dead.append({"event_id": row.id, "reason": rejected.reason})
     callbacks = []
     if by_call:
         calls = _lock_calls(sorted(by_call))
         known = _Known(by_call)
-        for row in db.session.scalars(db.select(PhoneEvent).where(PhoneEvent.call_id.in_(list(by_call)),
-                                                                  PhoneEvent.status == "processed")):
+        for row in db.session.execute(db.select(*columns).where(events.c.call_id.in_(list(by_call)),
+                                                                events.c.status == "processed")):
             by_call[row.call_id].append((row, _parsed(row)))
+        written = []
         for call_id, pairs in sorted(by_call.items()):
             call = calls[call_id]
             state = CallState.of(call_id, [event for _, event in pairs], rejected=any(r.rejected for r, _ in pairs))
             line = known.lines.get(state.summary().line)
-            write_summary(call, state.summary(line_rules(line)), line, known)
-            for row, _ in pairs:
-                if row.status == "received":
-                    row.status, row.processed_at = "processed", now
-            if call.outcome is not None and needs_callback(call) and not call.callback_done:
+            summary = state.summary(line_rules(line))
+            written.append({"call_pk": call.id, "updated_at": now, **summary_columns(call, summary, line, known)})
+            if summary.outcome is not None and not call.callback_done and callback_wanted(
+                    call.source, summary.direction, summary.caller, summary.outcome, line):
                 callbacks.append(call.id)
+        table = Call.__table__
+        db.session.execute(db.update(table).where(table.c.id == bindparam("call_pk")), written)
+        db.session.execute(db.update(events).where(events.c.id.in_(taken)).values(status="processed", processed_at=now))
+    if dead:
+        db.session.execute(db.update(events).where(events.c.id == bindparam("event_id"))
+                           .values(status="dead", reason=bindparam("reason")), dead)
     db.session.commit()
     if callbacks:  # a job of their own: a failed one is retried, and the next events need not wait
         jobs.enqueue(open_callbacks, callbacks)
@@ -248,13 +260,15 @@ def process_events() -> int:
     return len(waiting)
 
 
-def _lock_calls(call_ids: list[str]) -> dict[str, Call]:
-    """The calls' rows, created where new (a concurrent creation is no error), locked FOR UPDATE."""
-    db.session.execute(insert_ignoring_conflicts(Call.__table__, "call_id"),
-                       [{"call_id": call_id} for call_id in call_ids])
-    rows = db.session.scalars(db.select(Call).where(Call.call_id.in_(call_ids)).order_by(Call.call_id)
-                              .with_for_update().execution_options(populate_existing=True)).all()
-    return {call.call_id: call for call in rows}
+def _lock_calls(call_ids: list[str]) -> dict[str, Row]:
+    """The calls' rows (id, call id, source, customer, callback done), created where new (a
+    concurrent creation is no error), locked FOR UPDATE."""
+    table = Call.__table__
+    db.session.execute(insert_ignoring_conflicts(table, "call_id"), [{"call_id": call_id} for call_id in call_ids])
+    rows = db.session.execute(db.select(table.c.id, table.c.call_id, table.c.source, table.c.customer_id,
+                                        table.c.callback_done)
+                              .where(table.c.call_id.in_(call_ids)).order_by(table.c.call_id).with_for_update())
+    return {row.call_id: row for row in rows}
 
 
 class _Known:
@@ -297,22 +311,21 @@ def line_by_number(number: str) -> PhoneLine | None:
     return db.session.scalar(db.select(PhoneLine).filter_by(number=number)) if number else None
 
 
-def write_summary(call: Call, summary: CallSummary, line: PhoneLine | None, known: _Known) -> None:
-    """The call log row of a call as its events add up."""
-    call.line, call.line_number = line, summary.line
-    call.caller, call.direction, call.queue, call.state = summary.caller, summary.direction, summary.queue[:200], \
-        summary.state
-    call.offered_users = list(summary.offered_users)
-    call.offered_agent_ids = known.agents_named(summary.offered_users)
-    call.agent_user, call.answering_number = summary.agent_user[:200], summary.answering_number[:200]
+def summary_columns(call: Row, summary: CallSummary, line: PhoneLine | None, known: _Known) -> dict:
+    """The call log row's columns of a call as its events add up (``call``: its id, source and customer)."""
     answered_by = known.agents_named([summary.agent_user, summary.answering_number])
-    call.agent_id = answered_by[0] if summary.answered_at and answered_by else None
-    call.offered_at, call.answered_at, call.ended_at = summary.offered_at, summary.answered_at, summary.ended_at
-    call.wait_seconds, call.talk_seconds = summary.wait_seconds, summary.talk_seconds
-    call.outcome, call.cause, call.out_of_hours = summary.outcome, summary.cause, summary.out_of_hours
-    call.rejected = summary.outcome == "rejected"
-    if call.customer_id is None and summary.caller:
-        call.customer_id = known.customers.get(summary.caller)
+    return {
+        "line_id": line.id if line else None, "line_number": summary.line, "caller": summary.caller,
+        "direction": summary.direction, "queue": summary.queue[:200], "state": summary.state,
+        "offered_users": list(summary.offered_users), "offered_agent_ids": known.agents_named(summary.offered_users),
+        "agent_user": summary.agent_user[:200], "answering_number": summary.answering_number[:200],
+        "agent_id": answered_by[0] if summary.answered_at and answered_by else None,
+        "offered_at": summary.offered_at, "answered_at": summary.answered_at, "ended_at": summary.ended_at,
+        "wait_seconds": summary.wait_seconds, "talk_seconds": summary.talk_seconds, "outcome": summary.outcome,
+        "cause": summary.cause, "out_of_hours": summary.out_of_hours, "rejected": summary.outcome == "rejected",
+        "customer_id": call.customer_id if call.customer_id is not None or not summary.caller
+        else known.customers.get(summary.caller),
+    }
 
 
 def summary_of(call: Call) -> CallSummary:
@@ -327,11 +340,17 @@ def summary_of(call: Call) -> CallSummary:
 
 
 def needs_callback(call: Call) -> bool:
-    if call.direction != "in" or not call.caller or call.source != "pbx":
+    return callback_wanted(call.source, call.direction, call.caller, call.outcome, call.line)
+
+
+def callback_wanted(source: str, direction: str, caller: str, outcome: str | None, line: PhoneLine | None) -> bool:
+    """Whether a call so ended becomes a callback: inbound from a known number, missed (or out
+    of hours, where its line opens callbacks for those)."""
+    if direction != "in" or not caller or source != "pbx":
         return False
-    if call.outcome == "out_of_hours":
-        return call.line.out_of_hours_callbacks if call.line else True
-    return call.outcome in CALLBACK_OUTCOMES
+    if outcome == "out_of_hours":
+        return line.out_of_hours_callbacks if line else True
+    return outcome in CALLBACK_OUTCOMES
 
 
 # --- callbacks ---------------------------------------------------------------------------

@@ -487,7 +487,7 @@ def split(message_id: int, actor: User) -> Ticket:
     source.version += 1
     signals.ticket_opened.send(new)
     db.session.commit()
-    signals.tickets_received.send((new.id,))
+    signals.tickets_received.send((new.id,), channels={new.channel})
     signals.ticket_committed.send(source.id)
     return new
 

@@ -60,11 +60,13 @@ def on_message_committed(message_id: int) -> None:
         enqueue(send_message_email, message_id)
 
 
-def on_tickets_received(ticket_ids: tuple[int, ...]) -> None:
+def on_tickets_received(ticket_ids: tuple[int, ...], channels: set[str]) -> None:
     """Signal receiver (tickets_received): acknowledge new mail and web-form tickets in one job,
-    behind routing work in the queue."""
+    behind routing work in the queue (no job for tickets of other channels: a callback)."""
     from helpdesk.core.jobs import enqueue
 
+    if not set(channels) & set(MAIL_CHANNELS):
+        return
     enqueue(send_acknowledgements, list(ticket_ids), low_priority=True)
 
 
@@ -240,7 +242,10 @@ def retry_deliveries() -> None:
 def _deliver(outgoing: list[tuple[EmailMessage, Message | Acknowledgement, str]]) -> None:
     """Send the mails over one connection and record each outcome on its message or
     acknowledgement (``attempted_at`` names the field for the attempt's time); commits.
-    The first failure is raised afterwards, for the retry."""
+    The first failure is raised afterwards, for the retry. Nothing to send opens no connection."""
+    if not outgoing:
+        db.session.commit()
+        return
     failure = None
     waiting = list(reversed(outgoing))
     try:
