@@ -16,7 +16,7 @@ cores. Prints:
   time (median, 95th percentile), and how long the workers trail behind the last event;
 * paced: BENCH_RATE events per second (default 300) for SECONDS: the webhook's answer time,
   and the delay from a missed call's hangup reaching the webhook to its callback ticket
-  existing (median, 95th percentile, worst).
+  existing (median, 95th percentile, worst; and the part of it until the hangup was processed).
 """
 from __future__ import annotations
 
@@ -124,20 +124,21 @@ def wait_processed(started: float) -> float:
         time.sleep(0.05)
 
 
-def callback_delays(first_call: int) -> list[float]:
-    """Seconds from each missed call's hangup reaching the webhook to its callback ticket."""
+def callback_delays(first_call: int) -> tuple[list[float], list[float]]:
+    """Seconds from each missed call's hangup reaching the webhook to its callback ticket, and
+    of those the part until the hangup was processed (the call log row written)."""
     from sqlalchemy import text
 
     from helpdesk.core.extensions import db
 
     rows = db.session.execute(text("""
-        SELECT extract(epoch FROM te.created_at - pe.received_at)
+        SELECT extract(epoch FROM te.created_at - pe.received_at), extract(epoch FROM pe.processed_at - pe.received_at)
         FROM calls c
         JOIN phone_events pe ON pe.call_id = c.call_id AND pe.event = 'hangup'
         JOIN ticket_events te ON te.ticket_id = c.ticket_id AND te.kind = 'created'
         WHERE c.outcome = 'abandoned' AND c.call_id LIKE 'bench-%'
-          AND CAST(substr(c.call_id, 7) AS integer) >= :first"""), {"first": first_call}).scalars().all()
-    return [float(r) for r in rows]
+          AND CAST(substr(c.call_id, 7) AS integer) >= :first"""), {"first": first_call}).all()
+    return [float(total) for total, _ in rows], [float(processed) for _, processed in rows]
 
 
 def main(seconds: float) -> None:
@@ -196,10 +197,13 @@ def main(seconds: float) -> None:
             count, answers, _ = post_events(port, token, seconds, rate=RATE, first_call=first, connections=32)
             wait_processed(time.perf_counter())
             median, p95, _ = percentiles(answers)
-            d_median, d_p95, d_worst = percentiles(callback_delays(first))
+            delays, processed = callback_delays(first)
+            d_median, d_p95, d_worst = percentiles(delays)
+            p_median, p_p95, _ = percentiles(processed)
             print(f"paced:       {count} events at {RATE:.0f}/s; answer median {median * 1000:.1f} ms, p95 "
                   f"{p95 * 1000:.1f} ms; hangup to callback ticket median {d_median:.2f} s, p95 {d_p95:.2f} s, "
-                  f"worst {d_worst:.2f} s")
+                  f"worst {d_worst:.2f} s (of which until the hangup was processed: median {p_median:.2f} s, "
+                  f"p95 {p_p95:.2f} s)")
             jobs.queue().delete(delete_jobs=True)
             jobs.queue(low_priority=True).delete(delete_jobs=True)
     finally:

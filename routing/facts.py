@@ -101,6 +101,13 @@ class Roster:
             ids = self._outside[team] = [a for a in self.agents if a not in inside]
         return ids
 
+    def has_room(self) -> bool:
+        """Whether any agent is available and under capacity in some channel: without one, no
+        ticket can be handed out (whatever else an assignment asks)."""
+        return any(agent.presence == "available" and any(self.load[agent.id].get(channel, 0) < capacity
+                                                         for channel, capacity in agent.capacity.items())
+                   for agent in self.agents.values())
+
     def record_assignment(self, agent_id: AgentId, channel: str, at: datetime) -> None:
         """Count one more open ticket of ``channel`` for the agent, assigned ``at``."""
         load = self.load[agent_id]

@@ -423,11 +423,14 @@ def waiting_tickets(team_ids: Iterable[int] | None = None):
 
 def redistribute(*team_ids: int) -> int:
     """The job: hand waiting tickets of the teams (all teams when none given) to agents with room,
-    the earliest SLA due first. Returns how many tickets were assigned."""
+    the earliest SLA due first. Returns how many tickets were assigned. With no agent available
+    and under capacity, nothing is routed (the minute sweep would otherwise route a thousand
+    waiting tickets only to find nobody)."""
     waiting = db.session.scalars(waiting_tickets(team_ids or None).with_only_columns(Ticket.id).limit(1000)).all()
-    db.session.rollback()
-    if not waiting:
+    if not waiting or not load_roster().has_room():
+        db.session.rollback()
         return 0
+    db.session.rollback()
     return sum(1 for agent_id in route_tickets(waiting).values() if agent_id is not None)
 
 

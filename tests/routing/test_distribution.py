@@ -61,3 +61,13 @@ def test_stale_assignments_are_requeued():
     later = stale_assignments(assignments, roster, TUESDAY_10 + timedelta(minutes=20),
                               grace=timedelta(minutes=15))
     assert Requeue(103, 3, "shift_ended") in later
+
+
+def test_a_roster_has_room_only_with_an_available_agent_under_capacity():
+    full = make_agent(1, capacity={"email": 1}, load={"email": 1})
+    away = make_agent(2, capacity={"email": 5}, presence="away")
+    assert not Roster([full, away]).has_room() and not Roster([]).has_room()
+    roster = Roster([full, away, make_agent(3, capacity={"phone": 1, "email": 0})])
+    assert roster.has_room()
+    roster.record_assignment(3, "phone", TUESDAY_10)
+    assert not roster.has_room()
