@@ -6,6 +6,7 @@ turned into a single space. So "Płatność!" and "platnosc" are the same word.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -90,6 +91,7 @@ sie so ta tak tam te ten the to tu ty u w we what when where with wszystko z za 
 """.split())
 
 
+@functools.lru_cache(maxsize=100_000)  # a language's words repeat: every ticket's text, every search, is stemmed
 def stem(word: str, language: str = "pl") -> str:
     """The stem of one folded word: a common ending removed while at least MIN_STEM letters stay.
 
