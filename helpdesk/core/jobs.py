@@ -83,7 +83,7 @@ def enqueue(func, *args, at: datetime | None = None, job_id: str | None = None, 
         return None
 
 
-def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
+def enqueue_once(func, *, gather_seconds: float = 0.0, low_priority: bool = False) -> None:
     """Make sure one run of ``func()`` is queued: a call while one waits to start adds nothing.
 
     For a job that works off whatever is waiting in the database (stored contacts to
@@ -92,11 +92,12 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
     With ``gather_seconds`` the run starts that long after the call that queued it, so
     what comes meanwhile goes into the same run: at a steady trickle the batches are
     fuller, and each costs its fixed share (queries, a job, an SMTP session) once.
-    Never raises: with Redis unreachable the work stays in the database for the sweep.
+    ``low_priority`` as for `enqueue`. Never raises: with Redis unreachable the work stays in
+    the database for the sweep.
     """
     conn = redis_connection()
     if conn is None:
-        enqueue(func)
+        enqueue(func, low_priority=low_priority)
         return
     path = f"{func.__module__}.{func.__qualname__}"
     key = _once_key(path)
@@ -109,7 +110,7 @@ def enqueue_once(func, *, gather_seconds: float = 0.0) -> None:
         log.error("run of %s not queued (Redis: %s); the periodic sweep will start one", key, error)
         return
     if queued_at is None:
-        enqueue(run_once, path, gather_seconds)
+        enqueue(run_once, path, gather_seconds, low_priority=low_priority)
     # The queued run looks no sooner than gather_seconds after it was queued: until then (less a
     # fifth, for the clocks of the web and worker hosts to differ by), what this process stores
     # is sure to be in that run, and asking Redis again (the CTI webhook asks for every event) is

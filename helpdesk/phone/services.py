@@ -213,7 +213,7 @@ def process_events() -> int:
     Lines, agents and callers are read once per batch, and rows are read and written as plain
     rows, a statement for all the calls and one for all the events (the ORM's unit of work
     cost more than everything else here). Calls that now need a callback get them after the
-    commit, in the same run (a failure queues them a job that is retried; the sweep looks too).
+    commit, in one job (a failed one is retried, and the sweep looks too).
     """
     batch = current_app.config["PHONE_EVENT_BATCH"]
     events, now = PhoneEvent.__table__, utcnow()
@@ -253,22 +253,11 @@ def process_events() -> int:
         db.session.execute(db.update(events).where(events.c.id == bindparam("event_id"))
                            .values(status="dead", reason=bindparam("reason")), dead)
     db.session.commit()
+    if callbacks:  # a job of their own: a failed one is retried, and the next events need not wait
+        jobs.enqueue(open_callbacks, callbacks)
     if len(waiting) == batch:
         jobs.enqueue_once(process_events)
-    if callbacks:
-        _open_callbacks_now(callbacks)
     return len(waiting)
-
-
-def _open_callbacks_now(call_pks: list[int]) -> None:
-    """Open the callbacks of calls just ended, in this job (a queued job would add a wait for a
-    free worker to every callback); should that fail, they get a job of their own, retried."""
-    try:
-        open_callbacks(call_pks)
-    except Exception:
-        db.session.rollback()
-        log.exception("callbacks of %s calls not opened; queued to be tried again", len(call_pks))
-        jobs.enqueue(open_callbacks, call_pks)
 
 
 def _lock_calls(call_ids: list[str]) -> dict[str, Row]:

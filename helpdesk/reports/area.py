@@ -23,4 +23,4 @@ def init_app(app) -> None:
 
 def _on_change(_sender, **_):
     """A commit changed tickets: one refresh of the pending summary rows, however many commits ask."""
-    jobs.enqueue_once(summary.refresh)
+    jobs.enqueue_once(summary.refresh, low_priority=True)  # behind intake and routing: every report refreshes first

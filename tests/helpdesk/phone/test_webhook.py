@@ -320,33 +320,3 @@ def test_the_sweep_opens_a_callback_a_crash_left_unopened(pbx, monkeypatch):
     phone_jobs.sweep()
     assert count(Ticket) == 1 and json.loads(db.session.scalars(db.select(RawContact)).one().payload)["call_id"] == "k1"
 
-
-def test_callbacks_that_fail_in_the_processing_run_get_a_job_of_their_own(app, pbx, redis_url, monkeypatch):
-    """The run that processes a hangup opens its callback too; should that fail, the callback
-    is queued as a job of its own, which the worker runs (and RQ would retry)."""
-    import uuid
-
-    from helpdesk.core import jobs
-    from helpdesk.intake import services as intake
-
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
-    app.extensions.pop("kontakt_redis", None)
-    real, failures = intake.receive_many, []
-
-    def fails_once(*args, **kwargs):  # a mock: nothing real fails on cue, once (a deadlock, a lost connection)
-        if not failures:
-            failures.append(1)
-            raise RuntimeError("deadlock detected")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(intake, "receive_many", fails_once)
-    try:
-        pbx.call("f1", [("newCall", MONDAY_10, {}), ("hangup", MONDAY_10 + timedelta(seconds=60), {"cause": "cancel"})])
-        jobs.run_worker(burst=True, with_scheduler=False)
-        assert failures == [1] and call_of("f1").callback_done and count(Ticket) == 1
-        assert count(PhoneEvent, status="processed") == 2
-    finally:
-        jobs.queue().delete(delete_jobs=True)
-        jobs.queue(low_priority=True).delete(delete_jobs=True)
-        app.extensions.pop("kontakt_redis", None)
