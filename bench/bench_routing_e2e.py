@@ -84,7 +84,8 @@ def main(count: int) -> None:
 def run(count: int, env: dict) -> None:
     from flask_migrate import upgrade
 
-    from helpdesk import create_app, jobs
+    from helpdesk import create_app
+    from helpdesk.core import jobs
     from helpdesk.core.extensions import db
     from helpdesk.models import Ticket
     from helpdesk.admin.services import ensure_reference_data
