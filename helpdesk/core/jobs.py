@@ -131,14 +131,23 @@ def _once_key(path: str) -> str:
     return f"{current_app.config['RQ_QUEUE']}:once:{path}"
 
 
-def run_once(path: str, gather_seconds: float = 0.0):
-    """The job behind `enqueue_once`: wait out the gathering time, clear the mark, run the function."""
+def run_once(path: str, gather_seconds: float = 0.0, deferred: bool = False):
+    """The job behind `enqueue_once`: wait out the gathering time, clear the mark, run the function.
+
+    While it gathers and other jobs wait in the queue, the worker does those meanwhile: the run
+    goes to the back of the queue once (``deferred``), instead of keeping the worker asleep.
+    (Runs that gather are the default queue's: `enqueue_once` with a gathering time.)
+    """
     import importlib
 
     conn = redis_connection()
     if gather_seconds:
         queued_at = float(conn.get(_once_key(path)) or 0)
-        time.sleep(max(0.0, min(gather_seconds, queued_at + gather_seconds - time.time())))
+        wait = min(gather_seconds, queued_at + gather_seconds - time.time())
+        if wait > 0 and not deferred and queue().count:
+            enqueue(run_once, path, gather_seconds, True)
+            return None
+        time.sleep(max(0.0, wait))
     conn.delete(_once_key(path))
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)()

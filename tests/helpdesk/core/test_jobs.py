@@ -92,9 +92,40 @@ def test_enqueue_once_asks_redis_again_only_when_the_queued_run_may_have_looked(
         app.extensions.pop("kontakt_redis", None)
 
 
+def test_a_gathering_run_lets_the_worker_do_the_jobs_waiting_behind_it(app, redis_url, monkeypatch):
+    """A run that gathers goes behind the jobs queued after it, once, instead of keeping its worker
+    asleep: they run first, then it (still once, after its gathering time)."""
+    import time
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    app.extensions.pop("kontakt_redis", None)
+    RUNS.clear()
+    try:
+        jobs.enqueue_once(count_run, gather_seconds=0.5)
+        jobs.enqueue(record_order)
+        started = time.monotonic()
+        jobs.run_worker(burst=True, with_scheduler=False)
+        assert RUNS == [1] and ORDER == ["other", "gathered"] and time.monotonic() - started >= 0.4
+    finally:
+        ORDER.clear()
+        jobs.queue().delete(delete_jobs=True)
+        app.extensions.pop("kontakt_redis", None)
+
+
+ORDER: list[str] = []
+
+
+def record_order() -> None:
+    """A job used by these tests: notes that it ran (before or after the gathered run)."""
+    ORDER.append("other")
+
+
 RUNS: list[int] = []
 
 
 def count_run() -> None:
     """A job used by these tests: counts its runs."""
     RUNS.append(1)
+    if ORDER:
+        ORDER.append("gathered")
