@@ -310,7 +310,7 @@ def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8,
             subject, text, category = TEXTS[n % len(TEXTS)]
             body = urlencode({"csrf_token": token, "name": f"Klient {n}", "email": f"klient{n}@example.pl",
                               "category": category, "subject": subject, "description": text,
-                              "submission_id": uuid.uuid4().hex})
+                              "submission_id": uuid.uuid4().hex, "suggestions_shown": "1"})
             conn.request("POST", "/contact", body, {"Content-Type": "application/x-www-form-urlencoded",
                                                      "Cookie": cookie})
             response = conn.getresponse()

@@ -67,11 +67,11 @@ def cti_event(request: Request, token: str) -> tuple[int, bytes]:
     unknown token or a missing/wrong signature; 413, storing nothing, for a body over 64 KB;
     503 when the database cannot store it (the PBX sends it again).
     """
-    if (request.content_length or 0) > MAX_STORED_BODY:
+    body = _body(request)
+    if body is None:
         return _answer({"error": "too-large", "message": f"An event is at most {MAX_STORED_BODY} bytes; "
                                                          "this one was not stored."}, 413)
     try:
-        body = request.get_data(cache=False)
         header = request.headers.get(SIGNATURE_HEADER)
         if header is not None and not signature_valid(services.signing_secret(services.token_hash(token)), body,
                                                       header):
@@ -90,6 +90,18 @@ def cti_event(request: Request, token: str) -> tuple[int, bytes]:
     if taken.reject:
         return _answer({"action": "reject", "reason": "busy"})
     return _answer({})
+
+
+def _body(request: Request) -> bytes | None:
+    """The request's body, or None when it is longer than MAX_STORED_BODY (read no further than
+    that, also when it comes chunked, without a length)."""
+    if (request.content_length or 0) > MAX_STORED_BODY:
+        return None
+    chunks, size = [], 0
+    while size <= MAX_STORED_BODY and (chunk := request.stream.read(MAX_STORED_BODY + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks) if size <= MAX_STORED_BODY else None
 
 
 def _unauthorized(token: str) -> tuple[int, bytes]:

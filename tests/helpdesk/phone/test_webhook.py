@@ -169,6 +169,22 @@ def test_with_the_database_unreachable_the_event_is_refused_with_503_to_be_sent_
     assert count(PhoneEvent) == 1
 
 
+def test_a_chunked_body_is_read_no_further_than_an_event_can_be(pbx):
+    """Without a length (chunked), the body is read up to the limit: too long is refused unstored,
+    short enough is stored whole."""
+    import io
+
+    def post(body: bytes):
+        return pbx.client.post(f"/api/v1/cti/{TOKEN}", input_stream=io.BytesIO(body),
+                               content_type="application/x-www-form-urlencoded",
+                               headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+
+    assert post(b"event=hangup&callId=x&pad=" + b"y" * 70000).status_code == 413 and count(PhoneEvent) == 0
+    body = f"event=newCall&callId=c1&from={CALLER}&to={LINE_660}".encode()
+    assert post(body).status_code == 200
+    assert db.session.scalars(db.select(PhoneEvent.payload)).one() == body
+
+
 def test_a_dead_letter_from_a_parser_failure_is_replayed_into_its_call(pbx, client, make_staff, monkeypatch):
     # A mock, as nothing real makes the parser fail: the parser failing on one event (a bug later fixed).
     real = services.parse_event
