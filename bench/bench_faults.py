@@ -64,7 +64,7 @@ def main() -> None:
     env = dict(os.environ, DATABASE_URL=f"{POSTGRES}/{name}", REDIS_URL=redis.url, RQ_QUEUE="kontakt",
                SECRET_KEY="bench", KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT), SMTP_HOST="127.0.0.1",
                SMTP_PORT=str(smtp_port), SMTP_SECURITY="none", SESSION_COOKIE_SECURE="0",
-               CONTACT_RATE_LIMITS="0")  # one address posts for every customer
+               CONTACT_RATE_LIMITS="0", CONTACT_MIN_FILL_SECONDS="0")  # one address posts for every customer, at once
     os.environ.update(env)
     try:
         run(env, redis)
