@@ -23,15 +23,8 @@ from helpdesk.web.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
-CTI_PATH = "/api/v1/cti/"
+CTI_PATH = services.CTI_PATH
 MAX_STORED_BODY = 64 * 1024  # larger is no CTI event: refused unstored (413); up to it stored, a dead letter if > 16 KB
-
-
-def cti_url(token: str) -> str:
-    """The address a PBX posts its events to, on this host (inside a request)."""
-    from flask import request
-
-    return request.host_url.rstrip("/") + CTI_PATH + token
 
 
 class CtiWebhook:

@@ -21,7 +21,6 @@ from helpdesk.core.extensions import db
 from helpdesk.models import Category, Team, Ticket, User
 from helpdesk.models.phone import AgentPhone, BlockedNumber, Call, Pbx, PhoneEvent, PhoneLine
 from helpdesk.phone import services
-from helpdesk.phone.api import cti_url
 from helpdesk.phone.forms import (AgentPhoneForm, AttemptForm, BlockForm, CallFilterForm, LineForm, LogCallForm,
                                   ManualCallForm, PbxForm, PbxSettingsForm)
 from helpdesk.phone.labels import ATTEMPT_LABELS, DIRECTION_LABELS, OUTCOME_LABELS, STATE_LABELS
@@ -316,7 +315,7 @@ def _pbx_page(form, token=None, secret=None):
     for pbx in rows:
         settings[pbx.id] = PbxSettingsForm(formdata=None, prefix=f"pbx{pbx.id}", obj=pbx)
     return render_template("phone/admin/pbxes.html", pbxes=rows, last=last, form=form, settings=settings,
-                           token=token, url=cti_url(token) if token else None, secret=secret, fixed=bool(current_app.config.get("PHONE_WEBHOOK_TOKEN")),
+                           token=token, url=request.host_url.rstrip("/") + services.CTI_PATH + token if token else None, secret=secret, fixed=bool(current_app.config.get("PHONE_WEBHOOK_TOKEN")),
                            action=FlaskForm())
 
 
