@@ -45,7 +45,6 @@ from helpdesk.calendars.services import get_calendar
 
 log = logging.getLogger(__name__)
 
-ENV_PBX_NAME = "PHONE_WEBHOOK_TOKEN"
 CTI_PATH = "/api/v1/cti/"  # + a PBX's token: where it posts its events (answered by phone.api.CtiWebhook)
 RINGING_WINDOW = timedelta(minutes=15)  # a call still "ringing" longer than this is not shown as ringing
 UNLOGGED_WINDOW = timedelta(days=7)
