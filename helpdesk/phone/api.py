@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 
 from flask import current_app, has_app_context
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +24,6 @@ from helpdesk.web.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
-CTI_PATH = services.CTI_PATH
 MAX_STORED_BODY = 64 * 1024  # larger is no CTI event: refused unstored (413); up to it stored, a dead letter if > 16 KB
 
 
@@ -35,18 +35,18 @@ class CtiWebhook:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        token = path[len(CTI_PATH):] if path.startswith(CTI_PATH) else ""
-        if not token or "/" in token:
+        rest = path[len(services.CTI_PATH):] if path.startswith(services.CTI_PATH) else ""
+        if not rest or "/" in rest:  # not a token's address: the app's
             return self.wsgi_app(environ, start_response)
         request = Request(environ)
+        headers = []
         if request.method != "POST":
-            status, body, headers = *_answer({"error": "Method Not Allowed", "message": "Post CTI events."}, 405), \
-                [("Allow", "POST")]
-        elif has_app_context() and current_app._get_current_object() is self.app:  # (a test's, or a CLI's)
-            (status, body), headers = cti_event(request, request.path[len(CTI_PATH):]), []
+            status, body = _answer({"error": "Method Not Allowed", "message": "Post CTI events."}, 405)
+            headers = [("Allow", "POST")]
         else:
-            with self.app.app_context():
-                (status, body), headers = cti_event(request, request.path[len(CTI_PATH):]), []
+            own = has_app_context() and current_app._get_current_object() is self.app  # (a test's, or a CLI's)
+            with nullcontext() if own else self.app.app_context():
+                status, body = cti_event(request, request.path[len(services.CTI_PATH):])
         start_response(f"{status} {HTTP_STATUS_CODES[status]}",
                        [*_HEADERS, ("Content-Length", str(len(body))), *headers])
         return [body]

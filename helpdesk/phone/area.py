@@ -7,11 +7,11 @@ def init_app(app) -> None:
 
     from channels.phone import display_number
     from helpdesk.core import periodic, signals
-    from helpdesk.phone import api, cli, jobs, views
+    from helpdesk.phone import api, cli, jobs, services, views
     from helpdesk.web.helpers import add_menu_entry
 
     app.wsgi_app = api.CtiWebhook(app, app.wsgi_app)  # in front of Flask: the busiest writer
-    app.extensions.setdefault("kontakt_wsgi_endpoints", []).append((api.CTI_PATH + "<token>", "POST", ["token"]))
+    app.extensions.setdefault("kontakt_wsgi_endpoints", []).append((services.CTI_PATH + "<token>", "POST", ["token"]))
     app.register_blueprint(views.bp)
     app.context_processor(views.template_helpers)
     app.add_template_filter(views.outcome_label, "call_outcome")

@@ -315,7 +315,8 @@ def _pbx_page(form, token=None, secret=None):
     for pbx in rows:
         settings[pbx.id] = PbxSettingsForm(formdata=None, prefix=f"pbx{pbx.id}", obj=pbx)
     return render_template("phone/admin/pbxes.html", pbxes=rows, last=last, form=form, settings=settings,
-                           token=token, url=request.host_url.rstrip("/") + services.CTI_PATH + token if token else None, secret=secret, fixed=bool(current_app.config.get("PHONE_WEBHOOK_TOKEN")),
+                           token=token, url=request.host_url.rstrip("/") + services.CTI_PATH + token if token else None,
+                           secret=secret, fixed=bool(current_app.config.get("PHONE_WEBHOOK_TOKEN")),
                            action=FlaskForm())
 
 

@@ -427,10 +427,10 @@ def redistribute(*team_ids: int) -> int:
     and under capacity, nothing is routed (the minute sweep would otherwise route a thousand
     waiting tickets only to find nobody)."""
     waiting = db.session.scalars(waiting_tickets(team_ids or None).with_only_columns(Ticket.id).limit(1000)).all()
-    if not waiting or not load_roster().has_room():
-        db.session.rollback()
-        return 0
+    room = bool(waiting) and load_roster().has_room()
     db.session.rollback()
+    if not room:
+        return 0
     return sum(1 for agent_id in route_tickets(waiting).values() if agent_id is not None)
 
 
