@@ -83,7 +83,11 @@ class _Autocommit:
         from sqlalchemy import create_engine
 
         self.postgresql = engine.dialect.name == "postgresql"
-        self.engine = (create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10)
+        # pre_ping: a thread checks a connection out once and keeps it, so the ping is rare, and
+        # it keeps the retry from being handed another connection the database has dropped
+        # (the pool holds those of threads that ended).
+        self.engine = (create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10,
+                                     pool_pre_ping=True)
                        if self.postgresql else engine.execution_options(isolation_level="AUTOCOMMIT"))
         self.compiled: dict = {}
         self.local = threading.local()

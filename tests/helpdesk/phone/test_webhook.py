@@ -237,9 +237,15 @@ def test_a_signature_is_checked_when_sent_and_when_required(app, client):
 
 
 def test_an_event_is_stored_after_the_database_dropped_the_webhooks_connection(app, pbx):
+    import threading
+
     from sqlalchemy import text
 
     assert pbx.post(event="newCall", callId="d1", from_=CALLER, to=LINE_660).status_code == 200
+    # A web thread that has ended gave its connection back to the pool, where it dies too.
+    other = threading.Thread(target=lambda: pbx.post(event="ringing", callId="d1", from_=CALLER, to=LINE_660))
+    other.start()
+    other.join()
     # The database ends every other session (a restart, a failover, an idle timeout): the
     # webhook's pooled connection is dead, and it finds out only by using it.
     db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -247,7 +253,7 @@ def test_an_event_is_stored_after_the_database_dropped_the_webhooks_connection(a
     db.session.commit()
     answer = pbx.post(event="hangup", callId="d1", from_=CALLER, to=LINE_660, cause="cancel")
     assert answer.status_code == 200 and answer.get_json() == {}
-    assert count(PhoneEvent) == 2 and call_of("d1").state == "ended"
+    assert count(PhoneEvent) == 3 and call_of("d1").state == "ended"
 
 
 def test_events_of_a_pbx_name_it_and_a_refused_token_stores_nothing(app, client):
