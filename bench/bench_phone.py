@@ -124,9 +124,10 @@ def wait_processed(started: float) -> float:
         time.sleep(0.05)
 
 
-def callback_delays(first_call: int) -> tuple[list[float], list[float]]:
+def callback_delays(first_call: int, end_call: int) -> tuple[list[float], list[float]]:
     """Seconds from each missed call's hangup reaching the webhook to its callback ticket, and
-    of those the part until the hangup was processed (the call log row written)."""
+    of those the part until the hangup was processed (the call log row written), for the calls
+    numbered from ``first_call`` up to ``end_call``."""
     from sqlalchemy import text
 
     from helpdesk.core.extensions import db
@@ -137,7 +138,8 @@ def callback_delays(first_call: int) -> tuple[list[float], list[float]]:
         JOIN phone_events pe ON pe.call_id = c.call_id AND pe.event = 'hangup'
         JOIN ticket_events te ON te.ticket_id = c.ticket_id AND te.kind = 'created'
         WHERE c.outcome = 'abandoned' AND c.call_id LIKE 'bench-%'
-          AND CAST(substr(c.call_id, 7) AS integer) >= :first"""), {"first": first_call}).all()
+          AND CAST(substr(c.call_id, 7) AS integer) >= :first
+          AND CAST(substr(c.call_id, 7) AS integer) < :end"""), {"first": first_call, "end": end_call}).all()
     return [float(total) for total, _ in rows], [float(processed) for _, processed in rows]
 
 
@@ -194,10 +196,10 @@ def main(seconds: float) -> None:
                   + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
             first = next_call
-            count, answers, _ = post_events(port, token, seconds, rate=RATE, first_call=first, connections=32)
+            count, answers, end = post_events(port, token, seconds, rate=RATE, first_call=first, connections=32)
             wait_processed(time.perf_counter())
             median, p95, _ = percentiles(answers)
-            delays, processed = callback_delays(first)
+            delays, processed = callback_delays(first, end)  # not the warm-up's calls (numbered from 10**6)
             d_median, d_p95, d_worst = percentiles(delays)
             p_median, p_p95, _ = percentiles(processed)
             print(f"paced:       {count} events at {RATE:.0f}/s; answer median {median * 1000:.1f} ms, p95 "
