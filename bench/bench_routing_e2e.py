@@ -255,7 +255,7 @@ def submit(count: int, offset: int) -> None:
                               subject=subject, description=text)
         raw, created = intake.store_raw(channel="webform", source=intake.WEBFORM_SOURCE,
                                         payload=to_payload(form, utcnow()), media_type="application/json",
-                                        dedup_key=f"webform:{uuid.uuid4().hex}", reserve_ticket=True)
+                                        dedup_key=intake.webform_dedup_key(uuid.uuid4().hex), reserve_ticket=True)
         if created:
             jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
         assert raw.reserved_ticket_id  # the number the customer is shown

@@ -15,11 +15,19 @@ from helpdesk.core import signals
 from helpdesk.core.extensions import db, forget_per_transaction, insert_ignoring_conflicts
 from helpdesk.models import RawContact, Ticket
 from helpdesk.customers import services as customers
+from helpdesk.kb import services as kb
 from helpdesk.tickets import services as tickets
 
 log = logging.getLogger(__name__)
 
 WEBFORM_SOURCE = "contact-form"  # the source of contacts stored by the public contact page
+_WEBFORM_KEY = "webform:"  # a contact page submission's dedup key: this and the page's submission id
+
+
+def webform_dedup_key(submission_id: str) -> str:
+    """The dedup key of a contact page submission: its submission id, which is also the key of
+    its visit to the help articles the page suggested."""
+    return f"{_WEBFORM_KEY}{submission_id}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +161,10 @@ def receive_stored() -> int:
             log.warning("raw contact %s is not a readable web-form submission: %s", raw.id, exc)
             raw.status, raw.reason = "quarantined", f"{type(exc).__name__}: {exc}"
     opened = list(_open_stored(readable).values())
+    # Their customers were shown help articles and wrote anyway (a contact without such a
+    # visit matches no row). Here rather than on the contact page, whose every statement counts.
+    kb.forms_submitted({raw.dedup_key.removeprefix(_WEBFORM_KEY): raw.received_at for raw, _, _ in readable
+                        if raw.status == "processed" and raw.dedup_key})
     db.session.commit()
     if opened:
         signals.tickets_received.send(tuple(opened), channels={"webform"})

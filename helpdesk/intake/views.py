@@ -94,26 +94,14 @@ def _submit(form: ContactForm, locale: str) -> tuple[int | None, datetime, int]:
     )
     raw, created = intake.store_raw(channel="webform", source=intake.WEBFORM_SOURCE,
                                     payload=to_payload(submission, utcnow()), media_type="application/json",
-                                    dedup_key=f"webform:{form.submission_id.data}", reserve_ticket=True)
+                                    dedup_key=intake.webform_dedup_key(form.submission_id.data), reserve_ticket=True)
     if created:  # not for the same submission again (a double click, a retry)
-        if form.suggestions_shown.data:  # only a visit that was shown articles has a row to update
-            _not_deflected(form.submission_id.data)
         jobs.enqueue_once(intake.receive_stored, gather_seconds=current_app.config["INTAKE_GATHER_MS"] / 1000)
     if raw.reserved_ticket_id is not None:
         return raw.reserved_ticket_id, raw.received_at, raw.id
     # Nothing reserved (SQLite has no sequences): the demo's inline job has opened the ticket by now.
     return db.session.scalar(db.select(RawContact.ticket_id).filter_by(id=raw.id)), raw.received_at, raw.id
 
-
-
-def _not_deflected(visit_key: str) -> None:
-    """Help articles did not keep this customer from writing (a failure here loses no contact)."""
-    try:
-        kb_services.form_submitted(visit_key)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("could not record the contact form visit %s as submitted", visit_key)
 
 @bp.get("/contact/sent")
 def contact_sent():

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, literal_column, update
+from sqlalchemy import bindparam, func, literal_column, update
 
 from helpdesk.core.extensions import db, insert_ignoring_conflicts
 from helpdesk.kb import markup, text
@@ -269,13 +269,15 @@ def solved_by_article(visit_key: str) -> bool:
     return bool(done)
 
 
-def form_submitted(visit_key: str) -> None:
-    """The contact form was sent after all: the visit was not deflected. Part of the caller's
-    transaction (no commit): the caller commits what it stores."""
-    if VISIT_KEY.fullmatch(visit_key or ""):
-        now = utcnow()
-        db.session.execute(update(KbContactVisit).where(KbContactVisit.visit_key == visit_key)
-                           .values(outcome="submitted", submitted_at=now, decided_at=now))
+def forms_submitted(sent: dict[str, datetime]) -> None:
+    """Contact forms sent after all, as visit key -> when: those visits were not deflected. Part
+    of the caller's transaction (no commit): the worker that opens their tickets commits it."""
+    table = KbContactVisit.__table__
+    rows = [{"key": key, "at": at} for key, at in sent.items() if VISIT_KEY.fullmatch(key or "")]
+    if rows:
+        db.session.execute(update(table).where(table.c.visit_key == bindparam("key"))
+                           .values(outcome="submitted", submitted_at=bindparam("at"), decided_at=bindparam("at")),
+                           rows)
 
 
 def decide_left(now: datetime | None = None) -> int:

@@ -55,10 +55,12 @@ def test_a_visitor_who_writes_after_all_is_not_deflected(shipped):
     key = a_visit()
     translation = db.session.scalars(db.select(KbTranslation)).first()
     services.suggestion_opened(key, translation.id)
-    services.form_submitted(key)
+    sent = utcnow().replace(microsecond=0) - timedelta(seconds=5)  # when the form was stored
+    services.forms_submitted({key: sent, a_visit(): sent})  # the second was never shown articles
     db.session.commit()
     assert services.decide_left(utcnow() + timedelta(hours=1)) == 0
-    assert db.session.scalars(db.select(KbContactVisit.outcome)).one() == "submitted"
+    visit = db.session.scalars(db.select(KbContactVisit)).one()
+    assert (visit.outcome, visit.submitted_at, visit.decided_at) == ("submitted", sent, sent)
 
 
 def test_a_made_up_visit_key_records_nothing(client, shipped):

@@ -282,7 +282,7 @@ def test_faq_deflection_counts_the_knowledge_base_visits(app):
     for key in keys:
         kb.suggestion_opened(key, translation.id)
     kb.solved_by_article(keys[0])  # "yes, this solved it"
-    kb.form_submitted(keys[1])  # wrote anyway
+    kb.forms_submitted({keys[1]: utcnow()})  # wrote anyway
     db.session.commit()
     kb.decide_left(utcnow() + timedelta(hours=1))  # the other two left after reading
     today = (utcnow() + timedelta(hours=1)).astimezone(WARSAW).date()
