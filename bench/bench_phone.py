@@ -6,7 +6,8 @@ Needs PostgreSQL at 127.0.0.1:5432 (trust auth) and Redis at 127.0.0.1:6379, or
 KONTAKT_TEST_POSTGRES / KONTAKT_TEST_REDIS. Creates and drops its own database and queue.
 The events come from a PBX created as an admin creates one (its token is checked on every
 event). The web server (granian) runs as the Procfile has it (BENCH_WEB_WORKERS processes of
-BENCH_WEB_THREADS threads, default 2 and 4), with BENCH_WORKERS RQ workers (default 2, at the
+BENCH_WEB_THREADS threads, default 2 and 4; BENCH_WEB_SERVER=gunicorn for gunicorn's threaded
+workers), with BENCH_WORKERS RQ workers (default 2, at the
 Procfile's lower CPU priority); the load generator (one asyncio loop in this process, each PBX
 a connection kept alive), the web server, the workers and PostgreSQL share the machine's
 cores. Prints:

@@ -24,7 +24,8 @@ Prints three figures:
 The workers also send each customer's acknowledgement e-mail (to an SMTP sink on loopback),
 as they do in production. CPU time per ticket is printed for each part (from /proc).
 BENCH_RATE sets the paced rate, BENCH_WORKERS the RQ workers; BENCH_WEB_WORKERS and BENCH_WEB_THREADS the web server's
-processes and threads (default 2 and 4, as the Procfile).
+processes and threads (default 2 and 4, as the Procfile); BENCH_WEB_SERVER=gunicorn serves with
+gunicorn's threaded workers instead of granian (installed by hand: it is no dependency).
 """
 from __future__ import annotations
 
@@ -262,14 +263,20 @@ def submit(count: int, offset: int) -> None:
 
 
 def start_web(env: dict) -> tuple[subprocess.Popen, int]:
-    """The web server (granian) serving the app as the Procfile has it, on a free port."""
+    """The web server serving the app as the Procfile has it (granian), on a free port;
+    BENCH_WEB_SERVER=gunicorn runs gunicorn's threaded workers instead (for comparison: it is
+    no dependency of the project, so install it into the venv first)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--factory",
-               "--workers", os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)),
-               "--blocking-threads", os.environ.get("BENCH_WEB_THREADS", "4"), "--host", "127.0.0.1", "--port", str(port),
-               "helpdesk:create_app"]
+    workers, threads = os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)), os.environ.get("BENCH_WEB_THREADS", "4")
+    if os.environ.get("BENCH_WEB_SERVER") == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", workers,
+                   "--threads", threads, "--bind", f"127.0.0.1:{port}", "helpdesk:create_app()"]
+    else:
+        command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--factory",
+                   "--workers", workers, "--blocking-threads", threads, "--host", "127.0.0.1", "--port", str(port),
+                   "helpdesk:create_app"]
     web = subprocess.Popen(command, env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
     for _ in range(100):
