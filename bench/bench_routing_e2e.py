@@ -266,9 +266,7 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
     """The web server serving the app as the Procfile has it (granian), on a free port;
     BENCH_WEB_SERVER=gunicorn runs gunicorn's threaded workers instead (for comparison: it is
     no dependency of the project, so install it into the venv first)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     workers, threads = os.environ.get("BENCH_WEB_WORKERS", str(WORKERS)), os.environ.get("BENCH_WEB_THREADS", "4")
     if os.environ.get("BENCH_WEB_SERVER") == "gunicorn":
         command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", workers,
@@ -279,13 +277,25 @@ def start_web(env: dict) -> tuple[subprocess.Popen, int]:
                    "helpdesk:create_app"]
     web = subprocess.Popen(command, env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=(Path(env["KONTAKT_INSTANCE"]) / "web.log").open("a"))
+    wait_listening(port, "the web server did not start (see web.log)")
+    return web, port
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_listening(port: int, failure: str) -> None:
+    """Until a server takes connections on ``port`` (10 seconds at most, then exit with ``failure``)."""
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return web, port
+                return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("the web server did not start (see web.log)")
+    raise SystemExit(failure)
 
 
 def post_contact_forms(port: int, count: int, *, offset: int, browsers: int = 8, rate: float | None = None) -> int:
