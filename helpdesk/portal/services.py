@@ -26,7 +26,7 @@ from channels.webform import FormSubmission, to_contact, to_payload
 from helpdesk.web.helpers import public_url
 from helpdesk.audit import services as audit
 from helpdesk.core.crypto import InvalidToken, seal, unseal
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, insert_ignoring_conflicts
 from helpdesk.intake import services as intake
 from helpdesk.mail.services.inbound import reopen_allowed
 from helpdesk.mail.services.outbound import goes_by_mail
@@ -93,15 +93,13 @@ def customer_number(customer: Customer | None) -> str | None:
 def _status_link(purpose: str, **fields) -> str | None:
     """Get or make the status link of ``purpose``; None once it has been revoked."""
     token = _derived(purpose)
-    found = db.session.scalar(db.select(PortalToken).filter_by(token_hash=_digest(token)))
-    if found is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(PortalToken(kind="status", token_hash=_digest(token), **fields))
-        except IntegrityError:  # made by a concurrent request this moment
-            found = db.session.scalar(db.select(PortalToken).filter_by(token_hash=_digest(token)))
-    if found is not None and found.revoked_at is not None:
-        return None
+    made = db.session.execute(insert_ignoring_conflicts(PortalToken.__table__, "token_hash")
+                              .values(kind="status", token_hash=_digest(token), **fields)
+                              .returning(PortalToken.id)).first()
+    if made is None:  # made before (a reload, a retry of the mail, a concurrent request): revoked since?
+        revoked = db.session.scalar(db.select(PortalToken.revoked_at).filter_by(token_hash=_digest(token)))
+        if revoked is not None:
+            return None
     return token
 
 

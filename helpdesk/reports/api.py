@@ -7,13 +7,11 @@ from datetime import date, datetime
 from flask import Blueprint, g, jsonify
 
 from helpdesk.api import views as staff_api
-from helpdesk.core.extensions import csrf
 from helpdesk.reports import services
 from helpdesk.reports.filters import REPORT_ROLES
 from helpdesk.reports.forms import FilterError, errors_text, filter_form, run_report
 
 bp = Blueprint("reports_api", __name__)
-csrf.exempt(bp)
 bp.before_request(staff_api.authenticate)  # an API token or the staff session, as the ticket API
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.core import jobs, periodic, signals
+from helpdesk.core.extensions import csrf
 from helpdesk.reports import api, cli, summary, views
 from helpdesk.web.helpers import add_menu_entry
 
@@ -12,6 +13,7 @@ from helpdesk.web.helpers import add_menu_entry
 def init_app(app) -> None:
     add_menu_entry(app, "top", "reports.index", _l("Reports"), position=80)
     app.register_blueprint(views.bp)
+    csrf.exempt(api.bp)  # as the ticket API: session calls are checked in its authenticate()
     app.register_blueprint(api.bp)
     app.add_template_global(views.cell, "report_cell")
     app.cli.add_command(cli.reports_cli)
