@@ -49,10 +49,23 @@ def forget_per_transaction() -> None:
 def insert_ignoring_conflicts(table, *index_elements: str):
     """An INSERT into ``table`` that skips rows whose ``index_elements`` already exist (PostgreSQL
     and SQLite say it differently)."""
+    return _insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+
+
+def upsert(table, index_elements: list, update: tuple[str, ...], *, bind=None):
+    """An INSERT into ``table`` that, where a row with the same ``index_elements`` exists, sets
+    that row's ``update`` columns to the new values instead (``bind``: another session's or
+    connection's database than the app session's)."""
+    statement = _insert(table, bind)
+    return statement.on_conflict_do_update(index_elements=index_elements,
+                                           set_={column: statement.excluded[column] for column in update})
+
+
+def _insert(table, bind=None):
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    dialect = postgresql if (bind or db.session.get_bind()).dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def execute_autocommit(statement, params: dict):

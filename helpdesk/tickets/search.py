@@ -17,11 +17,9 @@ from collections.abc import Iterable
 from markupsafe import Markup, escape
 from sqlalchemy import Float, case, event, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, TSQUERY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, upsert
 from helpdesk.models import Customer, CustomerEmail, CustomerPhone, Message, Ticket
 from helpdesk.models.tickets import SEARCH_CONFIG, SEARCH_VECTOR, TicketSearch
 from helpdesk.models.types import utcnow
@@ -100,11 +98,8 @@ def rebuild(ticket_ids: Iterable[int]) -> int:
              "body": words_of(*texts.get(t.id, ())), "updated_at": now} for t in tickets]
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TicketSearch)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[TicketSearch.ticket_id],
-        set_={c: statement.excluded[c] for c in ("subject", "identity", "body", "updated_at")}), rows)
+    session.execute(upsert(TicketSearch, [TicketSearch.ticket_id], ("subject", "identity", "body", "updated_at"),
+                           bind=session.get_bind()), rows)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(update(TicketSearch).where(TicketSearch.ticket_id.in_(ids))
                         .values(vector=literal_column(SEARCH_VECTOR)))

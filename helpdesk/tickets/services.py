@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from channels import InboundAttachment, InboundContact
 from helpdesk.core import signals
 from helpdesk.core import storage
-from helpdesk.core.extensions import db
+from helpdesk.core.extensions import db, upsert
 from helpdesk.audit.services import record as audit
 from helpdesk.models import (Attachment, Category, Customer, Message, RawContact, Team, Ticket, TicketEvent,
                              User)
@@ -607,22 +606,21 @@ def viewing_window() -> timedelta:
     return timedelta(seconds=3 * current_app.config["TICKET_HEARTBEAT_SECONDS"])
 
 
-def seen_viewing(ticket_id: int, viewer: User) -> list[User]:
-    """Note that ``viewer`` has the ticket open now; the other staff whose page of it is open
-    (see `viewing_window`)."""
-    now = utcnow()
-    row = db.session.get(TicketViewer, (ticket_id, viewer.id))
-    if row is None:
-        db.session.add(TicketViewer(ticket_id=ticket_id, user_id=viewer.id, seen_at=now))
-    else:
-        row.seen_at = now
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same viewer's other tab added the row at the same moment
-        db.session.rollback()
+def note_viewing(ticket_id: int, viewer: User) -> None:
+    """Note that ``viewer`` has the ticket open now (commits).
+
+    The ticket page calls it once the page is rendered: the commit expires what the session
+    has loaded, which the page would otherwise read all again."""
+    db.session.execute(upsert(TicketViewer.__table__, ["ticket_id", "user_id"], ("seen_at",)),
+                       {"ticket_id": ticket_id, "user_id": viewer.id, "seen_at": utcnow()})
+    db.session.commit()
+
+
+def others_viewing(ticket_id: int, viewer: User) -> list[User]:
+    """The other staff whose page of the ticket is open (see `viewing_window`)."""
     return db.session.scalars(db.select(User).join(TicketViewer, TicketViewer.user_id == User.id).where(
         TicketViewer.ticket_id == ticket_id, TicketViewer.user_id != viewer.id,
-        TicketViewer.seen_at >= now - viewing_window()).order_by(User.name)).all()
+        TicketViewer.seen_at >= utcnow() - viewing_window()).order_by(User.name)).all()
 
 
 # --- canned responses --------------------------------------------------------------------

@@ -358,16 +358,18 @@ def _render_ticket(item: Ticket, forms: dict):
     revealed = identity.pesel if session.get("pesel_shown") == item.id and session.pop("pesel_shown") else None
     canned = [(c, ticket_service.fill_canned(c.body, item, c.language))
               for c in ticket_service.canned_responses()]
-    return render_template(
+    html = render_template(
         "agent/ticket.html", ticket=item, forms=forms, reply_form=forms["reply"], note_form=forms["note"],
         status_form=forms["status"], fields_form=forms["fields"], merge_form=forms["merge"],
         split_form=forms["split"], others=others, others_total=others_total, others_page=page,
         others_pages=max((others_total + 9) // 10, 1), identity=identity,
-        revealed_pesel=revealed, viewers=ticket_service.seen_viewing(item.id, current_user),
+        revealed_pesel=revealed, viewers=ticket_service.others_viewing(item.id, current_user),
         events=zip(events, _event_texts(events)), canned=canned, locale=locale,
         timeline=ticket_service.timeline(item),
         mention_handle=ticket_service.mention_handle,
         acknowledgement=db.session.scalar(db.select(Acknowledgement).filter_by(ticket_id=item.id)))
+    ticket_service.note_viewing(item.id, current_user)
+    return html
 
 
 # Attachments shown in the browser; everything else is only offered for download.
@@ -420,8 +422,10 @@ def reveal_pesel(ticket_id: int):
 def viewers(ticket_id: int):
     """The page's heartbeat: who else has the ticket open, and its version (changed: reload)."""
     item = visible_ticket_or_404(ticket_id)
-    others = ticket_service.seen_viewing(item.id, current_user)
-    return jsonify({"viewers": [u.name for u in others], "version": item.version})
+    version = item.version
+    ticket_service.note_viewing(item.id, current_user)
+    return jsonify({"viewers": [u.name for u in ticket_service.others_viewing(item.id, current_user)],
+                    "version": version})
 
 
 

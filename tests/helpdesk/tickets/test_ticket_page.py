@@ -2,6 +2,8 @@
 optimistic locking, merge and split, canned responses, who else is viewing."""
 from __future__ import annotations
 
+import pytest
+
 from channels import InboundAttachment
 from helpdesk.core.extensions import db
 from helpdesk.mail.services.outbound import goes_by_mail
@@ -301,6 +303,7 @@ def viewers_line(html: str) -> str:
     return html.split('id="viewers"')[1].split("</p>")[0]
 
 
+@pytest.mark.both_databases  # the view is noted on a connection of its own, beside the page's (SQLite: a second writer)
 def test_who_else_is_viewing_the_ticket_is_shown(client, make_staff, app):
     ticket = email_ticket()
     anna = make_staff(name="Anna Zielińska", teams=[TEAM])
