@@ -26,7 +26,6 @@ its minimum fill time is 0, as in bench_routing_e2e; django-helpdesk has neither
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import subprocess
@@ -37,11 +36,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_workspace import Browser  # noqa: E402
 from bench.bench_routing_e2e import (  # noqa: E402
     POSTGRES, REDIS, TEXTS, cpu_snapshot, free_port, start_web, start_workers, stop, wait_for, wait_listening,
 )
@@ -57,28 +56,6 @@ class Site:
     fields: Callable[[str, int], dict]  # (the form page, submission number) -> the form's other fields
 
 
-class Browser:
-    """One customer's browser: cookies kept, the connection kept alive."""
-
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: str | None = None, referer: str = "") -> tuple[int, str, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if referer:
-            headers["Referer"] = referer
-        self.conn.request(method, path, body, headers)
-        answer = self.conn.getresponse()
-        text = answer.read().decode("utf-8", "replace")
-        for cookie in answer.msg.get_all("Set-Cookie") or []:
-            name, _, value = cookie.split(";", 1)[0].partition("=")
-            self.cookies[name.strip()] = value
-        return answer.status, answer.getheader("Location") or "", text
-
-
 def run_clients(site: Site, clients: int, seconds: float, full: bool, first: int) -> tuple[int, list[float]]:
     """Browsers submitting for ``seconds``: (submissions accepted, seconds each took)."""
     token_re = re.compile(rf'name="{site.token_field}"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="{site.token_field}"')
@@ -89,7 +66,7 @@ def run_clients(site: Site, clients: int, seconds: float, full: bool, first: int
     failures: list[str] = []
 
     def form(browser: Browser) -> tuple[str, str]:
-        status, _, page = browser.request("GET", site.form_path)
+        status, page = browser.request("GET", site.form_path)
         match = token_re.search(page)
         if status != 200 or not match:
             raise RuntimeError(f"the form page answered {status}")
@@ -112,14 +89,13 @@ def run_clients(site: Site, clients: int, seconds: float, full: bool, first: int
             started = time.perf_counter()
             if full:
                 token, page = form(browser)
-            body = urlencode({site.token_field: token, **site.fields(page, n)})
-            status, location, text = browser.request("POST", site.form_path, body,
-                                                     referer=f"http://127.0.0.1:{site.port}{site.form_path}")
+            status, text = browser.request("POST", site.form_path, {site.token_field: token, **site.fields(page, n)},
+                                           referer=f"http://127.0.0.1:{site.port}{site.form_path}")
             if status != 302:
                 failures.append(f"{site.name}: a post answered {status}: {text[:300]}")
                 return
             if full:
-                status, _, _ = browser.request("GET", location.removeprefix(f"http://127.0.0.1:{site.port}"))
+                status, _ = browser.request("GET", browser.location.removeprefix(f"http://127.0.0.1:{site.port}"))
                 if status != 200:
                     failures.append(f"{site.name}: the page after a post answered {status}")
                     return

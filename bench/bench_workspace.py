@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_routing_e2e import _cpu_of, start_web  # noqa: E402  (the web server (granian) as the Procfile runs it)
+from bench.bench_routing_e2e import _cpu_of, start_web  # noqa: E402  (the web server (granian) as the Procfile runs it)
 from helpdesk.tickets.search import identity_words, words_of as words  # noqa: E402
 from routing.text import stems  # noqa: E402
 
@@ -330,6 +330,7 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         self.cookies: dict[str, str] = {}
         self.server_ms: float | None = None
+        self.location = ""  # where the last answer redirected to
 
     def request(self, method: str, path: str, form: dict | None = None, referer: str = "") -> tuple[int, str]:
         from urllib.parse import urlencode
@@ -346,6 +347,7 @@ class Browser:
         text = response.read().decode("utf-8", "replace")
         timing = re.search(r"dur=([\d.]+)", response.getheader("Server-Timing") or "")
         self.server_ms = float(timing.group(1)) if timing else None
+        self.location = response.getheader("Location") or ""
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
