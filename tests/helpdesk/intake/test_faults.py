@@ -7,75 +7,15 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-import pytest
-
-from helpdesk import REPO_ROOT
 from helpdesk.core import jobs
 from helpdesk.core.extensions import db
 from helpdesk.models import RawContact, Ticket
-from tests.fixtures.redis_server import RedisServer
+from tests.fixtures.workers import children_of, kill, own_redis, wait_until, workers  # noqa: F401  (fixtures)
 from tests.helpdesk.intake.test_contact_form import form_data
-
-PATIENCE = 180  # seconds a recovery may take before the test gives up (the targets are far shorter)
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer()
-    try:
-        server.start()
-    except FileNotFoundError as exc:
-        from tests.conftest import unavailable
-
-        unavailable("redis-server", exc)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def workers(app, own_redis, postgres_url, monkeypatch, tmp_path):
-    """Start ``helpdesk worker`` processes against the test's Redis and database: start(n)."""
-    queue_name = f"test-faults-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(app.config, "REDIS_URL", own_redis.url)
-    monkeypatch.setitem(app.config, "RQ_QUEUE", queue_name)
-    app.extensions.pop("kontakt_redis", None)
-    env = dict(os.environ, DATABASE_URL=postgres_url, REDIS_URL=own_redis.url, RQ_QUEUE=queue_name,
-               SECRET_KEY="test-secret", KONTAKT_INSTANCE=str(tmp_path), PYTHONPATH=str(REPO_ROOT))
-    env.pop("SMTP_HOST", None)
-    started: list[subprocess.Popen] = []
-
-    def start(count: int = 1) -> list[subprocess.Popen]:
-        new = [subprocess.Popen([sys.executable, "-m", "helpdesk", "worker"], env=env, cwd=REPO_ROOT,
-                                stdout=subprocess.DEVNULL, stderr=(tmp_path / f"worker-{len(started) + n}.log").open("w"))
-               for n in range(count)]
-        started.extend(new)
-        return new
-
-    start.logs = lambda: "\n".join(p.read_text()[-3000:] for p in sorted(tmp_path.glob("worker-*.log")))
-    yield start
-    for process in started:
-        for child in _children(process.pid):  # the scheduler each worker forks
-            _kill(child)
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    app.extensions.pop("kontakt_redis", None)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _database_sockets(pid: int) -> set[str]:
@@ -93,13 +33,6 @@ def _database_sockets(pid: int) -> set[str]:
     return {link[8:-1] for link in links if link.startswith("socket:[")} & to_postgres
 
 
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def post_contact(client, n: int) -> int:
     """Send the contact form as a customer does; the ticket id behind the number they are shown."""
     data = form_data(client, subject=f"Awaria {n}", email=f"klient{n}@example.pl", phone="")
@@ -108,15 +41,6 @@ def post_contact(client, n: int) -> int:
     number = re.search(r"KT-\d{6,}", sent.get_data(as_text=True))
     assert number, "no ticket number on the confirmation page"
     return Ticket.id_from_number(number.group(0))
-
-
-def wait_until(done, what: str, logs) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not done():
-        db.session.rollback()
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not done after {PATIENCE} s; worker logs:\n{logs()}")
-        time.sleep(0.2)
 
 
 def all_received() -> bool:
@@ -186,8 +110,8 @@ def test_a_worker_killed_mid_transaction_delays_nothing_for_long(client, workers
     own_redis.start()
     promised.append(post_contact(client, 1))
     wait_until(all_received, "receiving a contact after Redis came back", workers.logs)
-    wait_until(lambda: _children(victim.pid), "the worker's scheduler started again", workers.logs)
-    shared = {child: _database_sockets(child) & _database_sockets(victim.pid) for child in _children(victim.pid)}
+    wait_until(lambda: children_of(victim.pid), "the worker's scheduler started again", workers.logs)
+    shared = {child: _database_sockets(child) & _database_sockets(victim.pid) for child in children_of(victim.pid)}
     assert not any(shared.values()), shared  # the scheduler it forked holds none of its connections
 
     key = f"hold-{uuid.uuid4().hex[:8]}"
@@ -195,7 +119,7 @@ def test_a_worker_killed_mid_transaction_delays_nothing_for_long(client, workers
     conn = jobs.redis_connection()
     wait_until(lambda: conn.get(f"{key}:pid") is not None, "starting the held job", workers.logs)
     assert int(conn.get(f"{key}:pid")) == victim.pid
-    orphans = _children(victim.pid)
+    orphans = children_of(victim.pid)
     try:
         victim.send_signal(signal.SIGKILL)
         victim.wait()
@@ -214,4 +138,4 @@ def test_a_worker_killed_mid_transaction_delays_nothing_for_long(client, workers
         assert survivor.poll() is None
     finally:
         for orphan in orphans:  # the scheduler the killed worker had forked
-            _kill(orphan)
+            kill(orphan)
