@@ -14,23 +14,8 @@ from pathlib import Path
 from helpdesk.core import jobs
 from helpdesk.core.extensions import db
 from helpdesk.models import RawContact, Ticket
-from tests.fixtures.workers import children_of, kill, own_redis, wait_until, workers  # noqa: F401  (fixtures)
+from tests.fixtures.workers import children_of, kill, own_redis, sockets_to, wait_until, workers  # noqa: F401  (fixtures)
 from tests.helpdesk.intake.test_contact_form import form_data
-
-
-def _database_sockets(pid: int) -> set[str]:
-    """The inodes of the TCP connections to PostgreSQL (port 5432) the process has open."""
-    to_postgres = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[2].endswith(":1538"):
-                to_postgres.add(fields[9])
-    try:
-        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-    except OSError:
-        return set()
-    return {link[8:-1] for link in links if link.startswith("socket:[")} & to_postgres
 
 
 def post_contact(client, n: int) -> int:
@@ -111,7 +96,8 @@ def test_a_worker_killed_mid_transaction_delays_nothing_for_long(client, workers
     promised.append(post_contact(client, 1))
     wait_until(all_received, "receiving a contact after Redis came back", workers.logs)
     wait_until(lambda: children_of(victim.pid), "the worker's scheduler started again", workers.logs)
-    shared = {child: _database_sockets(child) & _database_sockets(victim.pid) for child in children_of(victim.pid)}
+    shared = {child: sockets_to(child, 5432).keys() & sockets_to(victim.pid, 5432).keys()
+              for child in children_of(victim.pid)}
     assert not any(shared.values()), shared  # the scheduler it forked holds none of its connections
 
     key = f"hold-{uuid.uuid4().hex[:8]}"

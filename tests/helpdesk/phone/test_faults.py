@@ -8,10 +8,12 @@ from __future__ import annotations
 import signal
 from datetime import timedelta
 
+from redis import Redis
+
 from helpdesk.core.extensions import db
 from helpdesk.models import Ticket
 from helpdesk.models.phone import Call, Callback, PhoneEvent
-from tests.fixtures.workers import children_of, kill, own_redis, wait_until, workers  # noqa: F401  (fixtures)
+from tests.fixtures.workers import alive, children_of, kill, own_redis, sockets_to, wait_until, workers  # noqa: F401  (fixtures)
 from tests.helpdesk.phone.conftest import LINE_660, TOKEN, Pbx, local
 
 MONDAY_10 = local(2025, 12, 1, 10, 0)  # the contact centre is open: a missed call is called back
@@ -71,10 +73,23 @@ def test_redis_down_mid_stream_every_answered_event_is_processed(app, client, wo
     assert_one_callback_ticket_per_missed_call(13)
 
 
-def test_a_worker_killed_during_a_burst_loses_and_doubles_nothing(app, client, workers, monkeypatch):
+def test_a_worker_killed_during_a_burst_loses_and_doubles_nothing(app, client, workers, own_redis, monkeypatch):
+    """The worker killed is the one that forked RQ's scheduler: the scheduler must end with it,
+    or the sockets it inherited keep the dead worker waiting for jobs in Redis's eyes, and the
+    next job queued goes to it and is never run."""
     monkeypatch.setitem(app.config, "PHONE_WEBHOOK_TOKEN", TOKEN)
     pbx = Pbx(client)
-    victim, survivor = workers(2)
+    running = workers(2)
+    wait_until(lambda: any(children_of(w.pid) for w in running), "a worker forking the scheduler", workers.logs)
+    victim, = [w for w in running if children_of(w.pid)]
+    survivor, = [w for w in running if w is not victim]
+    # The scheduler it forked shares none of its Redis connections but its subscription (in use
+    # by a thread of its own): not the one the worker waits for jobs on.
+    worker_sockets = sockets_to(victim.pid, own_redis.port)
+    commands = {int(c["addr"].rsplit(":", 1)[1]): c["cmd"] for c in Redis.from_url(own_redis.url).client_list()}
+    shared = {commands.get(worker_sockets[inode]) for child in children_of(victim.pid)
+              for inode in sockets_to(child, own_redis.port).keys() & worker_sockets.keys()}
+    assert shared <= {"subscribe"}, shared
     for n in range(5):
         missed_call(pbx, n)
     wait_until(lambda: count(Call, Call.callback_done.is_(True)) > 0, "a first callback", workers.logs)
@@ -85,6 +100,8 @@ def test_a_worker_killed_during_a_burst_loses_and_doubles_nothing(app, client, w
             if n == 8:  # the workers are busy with the burst: the kill may come in the middle of a run
                 victim.send_signal(signal.SIGKILL)
                 victim.wait()
+                wait_until(lambda: not any(alive(pid) for pid in orphans), "the scheduler ending with its worker",
+                           workers.logs)
         wait_until(all_called_back(40), "processing the burst after a worker was killed", workers.logs)
         assert_one_callback_ticket_per_missed_call(40)
         assert survivor.poll() is None, workers.logs()
