@@ -220,29 +220,36 @@ def _worker_class():
 
 
 def _before_fork() -> None:
-    """Close this process's idle connections before it forks (RQ's scheduler), as a forked
-    child keeps the sockets it inherits open. Were this worker killed, PostgreSQL would never
-    see its connection end and would keep the row locks of a transaction under way (the
-    contacts being received), and Redis would keep the worker's blocking pop waiting on the
-    socket and hand it the next job queued, which nobody would run. Both reconnect on use."""
+    """Close this process's database connections before it forks (RQ's scheduler): a forked
+    child keeps the sockets it inherits open, so were this worker killed in the middle of a
+    transaction, PostgreSQL would never see the connection end and would keep its row locks
+    (the contacts being received) for as long as the scheduler lives."""
     global _forking_worker
     _forking_worker = os.getpid()
     if has_app_context():
         db.session.remove()
         db.engine.dispose()
-        if (conn := redis_connection()) is not None:
-            conn.connection_pool.disconnect(inuse_connections=False)
 
 
-def _die_with_the_worker() -> None:
-    """In a process the worker forked (RQ's scheduler): stop when the worker dies (SIGKILL,
-    the OOM killer), rather than live on as an orphan nobody stops. Linux's parent-death
-    signal is SIGTERM here, on which RQ's scheduler ends its loop and releases its lock, so
-    another worker's scheduler takes over within seconds, not once the lock expires a minute
-    later (the delayed jobs and retries wait for it)."""
+def _in_the_forked_child() -> None:
+    """In a process the worker forked (RQ's scheduler, which opens connections of its own):
+    let go of the worker's Redis connections, and stop when the worker dies.
+
+    Its copies of the worker's sockets would keep them open after the worker was killed
+    (SIGKILL, the OOM killer), and Redis would keep the dead worker's blocking pop waiting
+    and hand it the next job queued, which nobody would run. Here no other thread uses the
+    pool, and redis-py shuts a socket down only in the process that opened it, so this closes
+    the child's copies alone. Linux's parent-death signal is SIGTERM, on which RQ's scheduler
+    ends its loop and releases its lock: another worker's scheduler takes over within
+    seconds, not once the lock expires a minute later (delayed jobs and retries wait for it)."""
     import ctypes
     import signal
 
+    if has_app_context() and (conn := redis_connection()) is not None:
+        pool = conn.connection_pool
+        # The pool's own disconnect() would first notice the fork and forget its connections unclosed.
+        for connection in [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]:
+            connection.disconnect()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: nothing to ask
@@ -270,7 +277,7 @@ def run_worker(burst: bool = False, with_scheduler: bool = True,
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the web process, no worker is needed")
     global _released_before_fork
     if not _released_before_fork:
-        os.register_at_fork(before=_before_fork, after_in_child=_die_with_the_worker)
+        os.register_at_fork(before=_before_fork, after_in_child=_in_the_forked_child)
         _released_before_fork = True
     worker_class = _worker_class()
     pause = 0.5
