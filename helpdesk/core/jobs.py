@@ -258,7 +258,7 @@ def _in_the_forked_child() -> None:
         os._exit(0)
 
 
-_released_before_fork = False
+_fork_hooks_registered = False
 _forking_worker = 0  # the pid of the worker that forks, for the child to check it is still there
 
 
@@ -275,10 +275,10 @@ def run_worker(burst: bool = False, with_scheduler: bool = True,
 
     if redis_connection() is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the web process, no worker is needed")
-    global _released_before_fork
-    if not _released_before_fork:
+    global _fork_hooks_registered
+    if not _fork_hooks_registered:
         os.register_at_fork(before=_before_fork, after_in_child=_in_the_forked_child)
-        _released_before_fork = True
+        _fork_hooks_registered = True
     worker_class = _worker_class()
     pause = 0.5
     while True:
