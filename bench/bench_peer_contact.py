@@ -40,9 +40,9 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_workspace import Browser  # noqa: E402
+from bench.bench_workspace import Browser, start_peer  # noqa: E402
 from bench.bench_routing_e2e import (  # noqa: E402
-    POSTGRES, REDIS, TEXTS, cpu_snapshot, free_port, start_web, start_workers, stop, wait_for, wait_listening,
+    TEXTS, cpu_snapshot, prepare_routing, start_web, start_workers, stop, wait_for, web_form_setting,
 )
 
 
@@ -125,70 +125,40 @@ def peer_fields(page: str, n: int) -> dict:
             "submitter_email": f"klient{n}@example.pl"}
 
 
-def start_peer(peer: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen([str(peer / "venv" / "bin" / "gunicorn"), "hdpeer.wsgi:application", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "2"], cwd=peer / "project",
-                              # not Kontakt's PYTHONPATH: both name their package helpdesk
-                              env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_listening(port, "django-helpdesk's gunicorn did not start")
-    return server, port
-
-
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[int(q * (len(values) - 1))] if values else 0.0
 
 
 def main() -> None:
-    import psycopg
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peer", type=Path, required=True, help="a django-helpdesk directory made by its setup.sh")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    with web_form_setting() as env:
+        compare(args, env)
 
-    name = f"kontakt_bench_{uuid.uuid4().hex[:10]}"
-    admin_dsn = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    smtp_port = free_port()
-    smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
-                             "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = dict(os.environ, DATABASE_URL=f"{POSTGRES}/{name}", REDIS_URL=REDIS, RQ_QUEUE=f"bench-{uuid.uuid4().hex[:8]}",
-               SECRET_KEY="bench", KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT), SMTP_HOST="127.0.0.1",
-               SMTP_PORT=str(smtp_port), SMTP_SECURITY="none", CONTACT_RATE_LIMITS="0", CONTACT_MIN_FILL_SECONDS="0")
-    os.environ.update(env)
+
+def compare(args, env: dict) -> None:
+    """Both servers up side by side, warmed up, then the rounds (each mode on each, alternating)."""
+    from helpdesk import create_app
+    from helpdesk.core import jobs
+    from helpdesk.models import Ticket
+
     processes: list[subprocess.Popen] = []
-    try:
-        from flask_migrate import upgrade
-
-        from helpdesk import create_app
-        from helpdesk.admin.services import ensure_reference_data
-        from helpdesk.core import jobs
-        from helpdesk.models import Ticket
-        from helpdesk.routing.services import ensure_default_rules
-        from helpdesk.staff.services import create_staff
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            ensure_reference_data()
-            ensure_default_rules()
-            for n in range(20):
-                create_staff(email=f"agent{n}@bench.test", name=f"Agent {n}", role="agent", password="x" * 12,
-                             teams=["wsparcie-techniczne" if n % 2 else "obsluga-klienta"],
-                             skills=[slug for _, _, slug in TEXTS], presence="available",
-                             capacity={"webform": 100000})
+    app = create_app()
+    with app.app_context():
+        try:
+            prepare_routing()
             web, port = start_web(env)
             workers = start_workers(env, burst=False)
             peer_server, peer_port = start_peer(args.peer)
             processes = [web, *workers, peer_server]
             kontakt = Site("Kontakt", port, "/contact", "csrf_token", kontakt_fields)
             peer = Site("django-helpdesk", peer_port, "/tickets/submit/", "csrfmiddlewaretoken", peer_fields)
+            servers = {kontakt.name: (workers, web), peer.name: ([], peer_server)}
             time.sleep(2)
             for site in (kontakt, peer):  # warm-up: imports, connections, caches
                 warmed, _ = run_clients(site, args.clients, 2.0, True, 10**7)
@@ -203,33 +173,37 @@ def main() -> None:
                     mode = "full" if full else "post"
                     figures = {}
                     for site in (peer, kontakt) if round_ % 2 else (kontakt, peer):
-                        assigned_before = assigned_count()
-                        parts = (workers, web) if site is kontakt else ([], peer_server)
-                        before = cpu_snapshot(*parts)
-                        started = time.perf_counter()
-                        accepted, times = run_clients(site, args.clients, args.seconds, full, number)
-                        took = time.perf_counter() - started
+                        figures[site.name], accepted = measure(site, servers[site.name], args, full, number,
+                                                               f"round {round_} {mode:4}")
                         number += accepted + 1000
-                        figures[site.name] = accepted / took
-                        line = (f"round {round_} {mode:4}  {site.name:15} {accepted / took:7.1f}/s  "
-                                f"median {percentile(times, 0.5) * 1000:6.1f} ms, p95 {percentile(times, 0.95) * 1000:6.1f} ms")
-                        if site is kontakt:
-                            wait_for(Ticket.assignee_id.is_not(None), assigned_before + accepted, started)
-                            line += f"; every ticket assigned {time.perf_counter() - started - took:.1f} s after the last post"
-                        after = cpu_snapshot(*parts)
-                        used = {("browsers" if part == "this" else part): (after[part] - before[part]) / accepted * 1000
-                                for part in after}
-                        print(line + "\n" + " " * 15 + "CPU ms per submission: " + ", ".join(
-                            f"{part} {ms:.2f}" for part, ms in used.items() if ms >= 0.005), flush=True)
                     print(f"round {round_} {mode:4}  Kontakt / django-helpdesk: "
                           f"{figures['Kontakt'] / figures['django-helpdesk']:.1f}×", flush=True)
             jobs.queue().delete(delete_jobs=True)
             jobs.queue(low_priority=True).delete(delete_jobs=True)
-    finally:
-        stop(processes)
-        smtp.terminate()
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            stop(processes)
+
+
+def measure(site: Site, parts: tuple, args, full: bool, first: int, label: str) -> tuple[float, int]:
+    """One run of the browsers against one site; prints its figures (for Kontakt also when its
+    last ticket was assigned) and the CPU each part spent. Returns (submissions per second, accepted)."""
+    from helpdesk.models import Ticket
+
+    assigned_before = assigned_count()
+    before = cpu_snapshot(*parts)
+    started = time.perf_counter()
+    accepted, times = run_clients(site, args.clients, args.seconds, full, first)
+    took = time.perf_counter() - started
+    line = (f"{label}  {site.name:15} {accepted / took:7.1f}/s  "
+            f"median {percentile(times, 0.5) * 1000:6.1f} ms, p95 {percentile(times, 0.95) * 1000:6.1f} ms")
+    if site.name == "Kontakt":
+        wait_for(Ticket.assignee_id.is_not(None), assigned_before + accepted, started)
+        line += f"; every ticket assigned {time.perf_counter() - started - took:.1f} s after the last post"
+    after = cpu_snapshot(*parts)
+    used = {("browsers" if part == "this" else part): (after[part] - before[part]) / accepted * 1000 for part in after}
+    print(line + "\n" + " " * 15 + "CPU ms per submission: " + ", ".join(
+        f"{part} {ms:.2f}" for part, ms in used.items() if ms >= 0.005), flush=True)
+    return accepted / took, accepted
 
 
 def assigned_count() -> int:

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,57 +54,67 @@ TEXTS = [
 
 
 def main(count: int) -> None:
+    with web_form_setting() as env:
+        run(count, env)
+
+
+@contextmanager
+def web_form_setting():
+    """A database of its own (dropped afterwards), a queue of its own and an SMTP sink for the
+    customers' acknowledgements (a process of its own), set in this process's environment for
+    the app and the servers it starts; yields that environment."""
     import psycopg
 
     name = f"kontakt_bench_{uuid.uuid4().hex[:10]}"
     admin_dsn = POSTGRES.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES}/{name}"
-    queue_name = f"bench-{uuid.uuid4().hex[:8]}"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        smtp_port = probe.getsockname()[1]
-    # The customers' acknowledgements go to an SMTP sink in a process of its own.
+    smtp_port = free_port()
     smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
                              "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS, RQ_QUEUE=queue_name, SECRET_KEY="bench",
-               KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT), SMTP_HOST="127.0.0.1",
+    env = dict(os.environ, DATABASE_URL=f"{POSTGRES}/{name}", REDIS_URL=REDIS, RQ_QUEUE=f"bench-{uuid.uuid4().hex[:8]}",
+               SECRET_KEY="bench", KONTAKT_INSTANCE=f"/tmp/{name}", PYTHONPATH=str(ROOT), SMTP_HOST="127.0.0.1",
                SMTP_PORT=str(smtp_port), SMTP_SECURITY="none",
                # All its customers post from one loopback address: the per-address limit is for bursts
                # (bench_contact_burst.py measures it).
                CONTACT_RATE_LIMITS="0", CONTACT_MIN_FILL_SECONDS="0")
     os.environ.update(env)
     try:
-        run(count, env)
+        yield env
     finally:
         smtp.terminate()
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(count: int, env: dict) -> None:
+def prepare_routing() -> None:
+    """Inside the app's context: the schema, the shipped reference data and routing rules, and
+    20 agents of the two teams, available, with every category's skill and room to spare."""
     from flask_migrate import upgrade
 
-    from helpdesk import create_app
-    from helpdesk.core import jobs
-    from helpdesk.core.extensions import db
-    from helpdesk.models import Ticket
     from helpdesk.admin.services import ensure_reference_data
     from helpdesk.routing.services import ensure_default_rules
     from helpdesk.staff.services import create_staff
 
+    upgrade()
+    ensure_reference_data()
+    ensure_default_rules()
+    skills = [slug for _, _, slug in TEXTS]
+    for n in range(20):
+        team = "wsparcie-techniczne" if n % 2 else "obsluga-klienta"
+        create_staff(email=f"agent{n}@bench.test", name=f"Agent {n}", role="agent", password="x" * 12,
+                     teams=[team], skills=skills, presence="available", capacity={"webform": 100000})
+
+
+def run(count: int, env: dict) -> None:
+    from helpdesk import create_app
+    from helpdesk.core import jobs
+    from helpdesk.core.extensions import db
+    from helpdesk.models import Ticket
+
     app = create_app()
     with app.app_context():
-        upgrade()
-        ensure_reference_data()
-        ensure_default_rules()
-        skills = [slug for _, _, slug in TEXTS]
-        for n in range(20):
-            team = "wsparcie-techniczne" if n % 2 else "obsluga-klienta"
-            create_staff(email=f"agent{n}@bench.test", name=f"Agent {n}", role="agent", password="x" * 12,
-                         teams=[team], skills=skills, presence="available", capacity={"webform": 100000})
-
+        prepare_routing()
         print(f"{count} web-form contacts, {WORKERS} RQ worker processes, PostgreSQL + Redis on this machine")
         started = time.perf_counter()
         submit(count, 0)

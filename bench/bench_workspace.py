@@ -38,7 +38,6 @@ import io
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_routing_e2e import _cpu_of, start_web  # noqa: E402  (the web server (granian) as the Procfile runs it)
+from bench.bench_routing_e2e import _cpu_of, free_port, start_web, wait_listening  # noqa: E402  (the web server (granian) as the Procfile runs it)
 from helpdesk.tickets.search import identity_words, words_of as words  # noqa: E402
 from routing.text import stems  # noqa: E402
 
@@ -413,6 +412,20 @@ def deep_cursor(app, page_number: int) -> tuple[int, str]:
         return page_number, queue.Cursor(row[0], row[1]).encode()
 
 
+def start_peer(peer: Path, *, timeout: int = 30) -> tuple[subprocess.Popen, int]:
+    """django-helpdesk served by its own gunicorn with 2 sync workers, as its run.sh starts it
+    (``timeout``: gunicorn's, for a worker's answer), on a free port: (the server, its port)."""
+    port = free_port()
+    server = subprocess.Popen([str(peer / "venv" / "bin" / "gunicorn"), "hdpeer.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "2", "--timeout", str(timeout)],
+                              cwd=peer / "project",
+                              # not Kontakt's PYTHONPATH: both name their package helpdesk
+                              env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listening(port, "django-helpdesk's gunicorn did not start")
+    return server, port
+
+
 def peer_list(peer: Path, tickets: int, n: int) -> tuple[list[float], str] | None:
     """django-helpdesk's first 25 rows of its staff list, timed as a client sees them (one warm-up)."""
     script = ROOT.parent / "shared" / "peers" / "django-helpdesk" / "seed_tickets.py"
@@ -425,23 +438,12 @@ def peer_list(peer: Path, tickets: int, n: int) -> tuple[list[float], str] | Non
                                 cwd=peer / "project", stdin=stdin, env=env, capture_output=True, text=True)
     print(f"  django-helpdesk seeding: {seeded.stdout.strip() or seeded.stderr.strip()[-300:]} "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
-    # Its own gunicorn (2 sync workers, as its run.sh starts it) with a timeout long enough for
-    # its list at this size: at the default 30 s a worker is killed before its first answer.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(peer / "venv" / "bin" / "gunicorn"), "hdpeer.wsgi:application", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "2", "--timeout", "1800"], cwd=peer / "project",
-                              env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A timeout long enough for its list at this size: at the default 30 s a worker is killed
+    # before its first answer.
+    server, port = start_peer(peer, timeout=1800)
     try:
         import html as html_module
 
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.2)
         browser = Browser(port)
         browser.log_in("/login/", {"username": "admin", "password": "admin-pass-123", "next": "/tickets/"},
                        "csrfmiddlewaretoken", f"http://127.0.0.1:{port}")

@@ -36,7 +36,7 @@ class CtiWebhook:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         rest = path[len(services.CTI_PATH):] if path.startswith(services.CTI_PATH) else ""
-        if not rest or "/" in rest:  # not a token's address: the app's
+        if not rest or "/" in rest:  # not a token's address: the app's (else rest is the token)
             return self.wsgi_app(environ, start_response)
         request = Request(environ)
         headers = []
@@ -46,7 +46,7 @@ class CtiWebhook:
         else:
             own = has_app_context() and current_app._get_current_object() is self.app  # (a test's, or a CLI's)
             with nullcontext() if own else self.app.app_context():
-                status, body = cti_event(request, request.path[len(services.CTI_PATH):])
+                status, body = cti_event(request, rest)
         start_response(f"{status} {HTTP_STATUS_CODES[status]}",
                        [*_HEADERS, ("Content-Length", str(len(body))), *headers])
         return [body]
